@@ -1,0 +1,21 @@
+# service_management: the two commands users need are `make run` and `make test`.
+.PHONY: run test lint bench setup clean
+
+run:
+	tools/run.sh
+
+test:
+	tools/test.sh
+
+setup:
+	tools/setup.sh
+
+lint: setup
+	.venv/bin/pre-commit run --all-files --show-diff-on-failure
+
+bench:
+	tools/bench.sh
+
+clean:
+	-tools/pg.sh stop
+	rm -rf .cache .venv

@@ -1,0 +1,22 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    service_preventive_horizon_days = fields.Integer(
+        string="Preventive Planning Horizon (days)",
+        default=30,
+        help="Preventive interventions are generated this many days ahead.",
+    )
+    service_mileage_product_id = fields.Many2one(
+        "product.product",
+        string="Mileage Product",
+        help="Product (unit: km) used to price mileage lines of interventions.",
+    )
+
+    _service_preventive_horizon_positive = models.Constraint(
+        "CHECK(service_preventive_horizon_days >= 0)",
+        "The preventive planning horizon cannot be negative.",
+    )

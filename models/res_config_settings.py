@@ -1,0 +1,13 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    service_preventive_horizon_days = fields.Integer(
+        related="company_id.service_preventive_horizon_days", readonly=False
+    )
+    service_mileage_product_id = fields.Many2one(
+        related="company_id.service_mileage_product_id", readonly=False
+    )

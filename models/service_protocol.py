@@ -1,0 +1,106 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+INTERVAL_TYPES = [
+    ("day", "Day(s)"),
+    ("week", "Week(s)"),
+    ("month", "Month(s)"),
+    ("year", "Year(s)"),
+]
+
+
+class ServiceProtocol(models.Model):
+    _name = "service.protocol"
+    _description = "Service Protocol"
+    _inherit = ["mail.thread"]
+    _order = "name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    code = fields.Char()
+    description = fields.Html()
+    step_ids = fields.One2many(
+        "service.protocol.step", "protocol_id", string="Steps", copy=True
+    )
+    trigger = fields.Selection(
+        [
+            ("manual", "Manual"),
+            ("periodic", "Periodic"),
+            ("contract_start", "At Contract Start"),
+            ("new_customer", "New Customer"),
+        ],
+        required=True,
+        default="manual",
+        tracking=True,
+        help="Manual: applied by hand on an intervention. Periodic: planned "
+        "every interval on the contracts that include it. At contract start: "
+        "planned once when a contract starts. New customer: planned for a "
+        "customer's first contract.",
+    )
+    interval_number = fields.Integer(
+        string="Repeat Every", default=12, tracking=True
+    )
+    interval_type = fields.Selection(
+        INTERVAL_TYPES, string="Interval Unit", default="month", required=True
+    )
+    product_categ_ids = fields.Many2many(
+        "product.category",
+        string="Applies To",
+        help="Product categories of the objects this protocol is meant for; "
+        "empty means any object.",
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, index=True
+    )
+    step_count = fields.Integer(compute="_compute_step_stats", string="Steps Count")
+    planned_hours = fields.Float(
+        compute="_compute_step_stats", string="Planned Hours"
+    )
+
+    _code_company_uniq = models.Constraint(
+        "UNIQUE(code, company_id)",
+        "A protocol with this code already exists in this company: "
+        "choose another code.",
+    )
+
+    @api.depends("step_ids.planned_hours")
+    def _compute_step_stats(self):
+        for protocol in self:
+            protocol.step_count = len(protocol.step_ids)
+            protocol.planned_hours = sum(protocol.step_ids.mapped("planned_hours"))
+
+    @api.constrains("trigger", "interval_number")
+    def _check_interval(self):
+        for protocol in self:
+            if protocol.trigger == "periodic" and protocol.interval_number <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Protocol '%(name)s' is periodic: its interval must be "
+                        "at least 1 (it is %(interval)s).",
+                        name=protocol.name,
+                        interval=protocol.interval_number,
+                    )
+                )
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if default and "name" in default:
+            return vals_list
+        return [
+            dict(vals, name=self.env._("%s (copy)", protocol.name))
+            for protocol, vals in zip(self, vals_list, strict=True)
+        ]
+
+    def action_duplicate(self):
+        """Copy the protocol with its steps and open the copy."""
+        self.ensure_one()
+        new_protocol = self.copy()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": new_protocol.id,
+            "view_mode": "form",
+            "target": "current",
+        }

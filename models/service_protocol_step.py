@@ -1,0 +1,57 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class ServiceProtocolStep(models.Model):
+    _name = "service.protocol.step"
+    _description = "Service Protocol Step"
+    _order = "protocol_id, sequence, id"
+    _check_company_auto = True
+
+    protocol_id = fields.Many2one(
+        "service.protocol",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(
+        related="protocol_id.company_id", store=True, index=True
+    )
+    sequence = fields.Integer(default=10)
+    name = fields.Char(string="Step", required=True, translate=True)
+    activity_type_id = fields.Many2one(
+        "service.activity.type", check_company=True, ondelete="restrict"
+    )
+    planned_hours = fields.Float(
+        compute="_compute_planned_hours", store=True, readonly=False, precompute=True
+    )
+    instructions = fields.Html()
+    product_id = fields.Many2one(
+        "product.product",
+        string="Spare Part",
+        check_company=True,
+        help="Spare part normally used in this step.",
+    )
+    product_qty = fields.Float(
+        string="Part Quantity", digits="Product Unit", default=1.0
+    )
+    mandatory = fields.Boolean(
+        help="The step must be ticked before the intervention can be finished."
+    )
+
+    _planned_hours_positive = models.Constraint(
+        "CHECK(planned_hours >= 0)",
+        "The planned hours of a protocol step cannot be negative.",
+    )
+    _product_qty_positive = models.Constraint(
+        "CHECK(product_qty >= 0)",
+        "The spare part quantity of a protocol step cannot be negative.",
+    )
+
+    @api.depends("activity_type_id")
+    def _compute_planned_hours(self):
+        for step in self:
+            if step.activity_type_id and not step.planned_hours:
+                step.planned_hours = step.activity_type_id.default_duration
+            elif not step.planned_hours:
+                step.planned_hours = 0.0
