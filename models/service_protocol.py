@@ -18,7 +18,7 @@ class ServiceProtocol(models.Model):
     _check_company_auto = True
 
     name = fields.Char(required=True, translate=True, tracking=True)
-    code = fields.Char()
+    code = fields.Char(copy=False)
     description = fields.Html()
     step_ids = fields.One2many(
         "service.protocol.step", "protocol_id", string="Steps", copy=True
@@ -38,9 +38,7 @@ class ServiceProtocol(models.Model):
         "planned once when a contract starts. New customer: planned for a "
         "customer's first contract.",
     )
-    interval_number = fields.Integer(
-        string="Repeat Every", default=12, tracking=True
-    )
+    interval_number = fields.Integer(string="Repeat Every", default=12, tracking=True)
     interval_type = fields.Selection(
         INTERVAL_TYPES, string="Interval Unit", default="month", required=True
     )
@@ -55,9 +53,7 @@ class ServiceProtocol(models.Model):
         "res.company", default=lambda self: self.env.company, index=True
     )
     step_count = fields.Integer(compute="_compute_step_stats", string="Steps Count")
-    planned_hours = fields.Float(
-        compute="_compute_step_stats", string="Planned Hours"
-    )
+    planned_hours = fields.Float(compute="_compute_step_stats")
 
     _code_company_uniq = models.Constraint(
         "UNIQUE(code, company_id)",

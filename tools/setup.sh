@@ -34,19 +34,14 @@ fi
 
 mkdir -p "$ADDONS_LINK_DIR"
 ln -sfn "$ROOT" "$ADDONS_LINK_DIR/$ADDON_NAME"
-# The add-on's own Python dependencies, as whool derives them from the manifest.
+# The add-on's own Python dependencies, as whool derives them from the manifest
+# (--no-deps: Odoo's pinned requirements are already in place).
 dep_stamp="$VENV/.addon-stamp"
 if [ "$(cat "$dep_stamp" 2>/dev/null)" != "$want" ]; then
-  "$PY" -m pip install -q --no-build-isolation "$ADDONS_LINK_DIR/$ADDON_NAME" --dry-run --report "$CACHE/addon-report.json" >/dev/null \
-    || die "could not resolve the add-on's dependencies from pyproject.toml"
-  "$PY" - "$CACHE/addon-report.json" > "$CACHE/addon-deps.txt" <<'PYEOF'
-import json, sys
-for item in json.load(open(sys.argv[1]))["install"]:
-    meta = item["metadata"]
-    if meta["name"] not in ("odoo-addon-service_management", "odoo-addon-service-management"):
-        print(f"{meta['name']}=={meta['version']}")
-PYEOF
-  [ -s "$CACHE/addon-deps.txt" ] && "$PY" -m pip install -q --no-deps -r "$CACHE/addon-deps.txt"
+  "$PY" "$ROOT/tools/addon_requirements.py" "$ADDONS_LINK_DIR/$ADDON_NAME" > "$CACHE/addon-requirements.txt"
+  if [ -s "$CACHE/addon-requirements.txt" ]; then
+    "$PY" -m pip install -q --no-deps -r "$CACHE/addon-requirements.txt"
+  fi
   echo "$want" > "$dep_stamp"
 fi
 log "ready: $("$PY" -c 'import odoo.release as r; print("Odoo", r.version)')"

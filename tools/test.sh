@@ -51,6 +51,6 @@ log "installing $ADDON_NAME and running tests ($TAGS); log: $LOG"
 set +e
 odoo_cmd -d "$DB" -i "$ADDON_NAME" --test-enable --test-tags "$TAGS" \
   --stop-after-init --log-level=test 2>&1 | tee "$LOG" | grep -E --line-buffered \
-  "(ERROR|CRITICAL|FAIL|Ran [0-9]+ test|tests when loading| skipped |Starting |tour)" 
+  -e " (ERROR|CRITICAL) " -e "tests when loading" -e " skipped " -e "^(FAIL|ERROR):" 
 set -e
 "$PY" "$ROOT/tools/test_summary.py" "$LOG"

@@ -20,7 +20,8 @@ def main(path):
     text = open(path, encoding="utf-8", errors="replace").read()
     results = RESULT.findall(text)
     if not results:
-        print("no test result found in the log", file=sys.stderr)
+        print("no test result found in the log; its end:", file=sys.stderr)
+        print("\n".join(text.splitlines()[-60:]), file=sys.stderr)
         print("0 passed, 1 failed")
         return 1
     failed, errors, total = (int(x) for x in results[-1])
@@ -28,7 +29,7 @@ def main(path):
     tour_skips = [
         (test, reason)
         for test, reason in skips
-        if re.search(r"chrome|browser|websocket|devtools", reason, re.I)
+        if re.search(r"chrome|browser|websocket|devtools", reason, re.IGNORECASE)
     ]
     stray_errors = [line for line in text.splitlines() if ERROR.match(line)]
     bad = failed + errors
