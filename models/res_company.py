@@ -16,6 +16,17 @@ class ResCompany(models.Model):
         help="Product (unit: km) used to price mileage lines of interventions.",
     )
 
+    service_warranty_reminder_days = fields.Integer(
+        string="Warranty Reminder (days)",
+        default=30,
+        help="A to-do is scheduled this many days before an installed "
+        "product's warranty ends.",
+    )
+
+    _service_warranty_reminder_days_positive = models.Constraint(
+        "CHECK(service_warranty_reminder_days >= 0)",
+        "The warranty reminder delay cannot be negative.",
+    )
     _service_preventive_horizon_positive = models.Constraint(
         "CHECK(service_preventive_horizon_days >= 0)",
         "The preventive planning horizon cannot be negative.",

@@ -11,3 +11,6 @@ class ResConfigSettings(models.TransientModel):
     service_mileage_product_id = fields.Many2one(
         related="company_id.service_mileage_product_id", readonly=False
     )
+    service_warranty_reminder_days = fields.Integer(
+        related="company_id.service_warranty_reminder_days", readonly=False
+    )

@@ -9,7 +9,7 @@ source "$(dirname "$0")/common.sh"
 PGDATA_DIR="$CACHE/pg/data"
 PGRUN_DIR="$CACHE/pg/run"
 
-external() { [ -n "${PGHOST:-}${PGPORT:-}${PGUSER:-}${PGPASSWORD:-}${PGDATABASE:-}" ] && [ -z "${SM_PRIVATE_PG:-}" ]; }
+external() { [ -n "${PGHOST:-}${PGPORT:-}${PGUSER:-}${PGPASSWORD:-}${PGDATABASE:-}" ]; }
 
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
@@ -45,16 +45,20 @@ start() {
     [ "$(id -u)" = 0 ] && chown -R postgres: "$CACHE/pg" && chmod o+x "$ROOT" "$CACHE"
     as_pg "$bin/initdb" -D "$PGDATA_DIR" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  local started=""
   if as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
     port="$(cat "$CACHE/pg/port")"
   else
+    started=1
     port="$(free_port)"
     echo "$port" > "$CACHE/pg/port"
     as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$CACHE/pg/server.log" -w -t 60 \
       -o "-p $port -k $PGRUN_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
       start >/dev/null || { tail -20 "$CACHE/pg/server.log" >&2; die "PostgreSQL did not start"; }
   fi
-  printf 'export PGHOST=127.0.0.1 PGPORT=%s PGUSER=odoo SM_PG_PRIVATE=1\n' "$port"
+  # SM_PG_STARTED: this caller started the server, so it stops it when done
+  # (a server already running for another command is left alone).
+  printf 'export PGHOST=127.0.0.1 PGPORT=%s PGUSER=odoo SM_PG_STARTED=%s\n' "$port" "$started"
 }
 
 stop() {

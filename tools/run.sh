@@ -4,7 +4,7 @@ source "$(dirname "$0")/common.sh"
 "$ROOT/tools/setup.sh"
 
 eval "$("$ROOT/tools/pg.sh" start)"
-cleanup() { [ -n "${SM_PG_PRIVATE:-}" ] && "$ROOT/tools/pg.sh" stop; }
+cleanup() { if [ -n "${SM_PG_STARTED:-}" ]; then "$ROOT/tools/pg.sh" stop; fi; }
 trap cleanup EXIT
 
 DB="${SM_DB:-service_demo}"

@@ -20,7 +20,8 @@ grep -q "^version_info = (19, 0" "$SRC/odoo/release.py" || die "$SRC is not Odoo
 
 # Re-install only when an input changed.
 stamp="$VENV/.setup-stamp"
-want="$( { echo "$SRC"; cat "$SRC/requirements.txt" "$ROOT/pyproject.toml" "$ROOT/__manifest__.py" "$ROOT/tools/requirements-dev.txt"; } | sha256sum | cut -c1-16)"
+want="$( { echo "$SRC"; cat "$SRC/requirements.txt" "$ROOT/tools/requirements-dev.txt"; } | sha256sum | cut -c1-16)"
+want_addon="$( { echo "$want"; cat "$ROOT/pyproject.toml" "$ROOT/__manifest__.py"; } | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Odoo and the add-on's dependencies into $VENV"
   "$PY" -m pip install -q --upgrade "pip<26" "setuptools<81" wheel
@@ -37,11 +38,11 @@ ln -sfn "$ROOT" "$ADDONS_LINK_DIR/$ADDON_NAME"
 # The add-on's own Python dependencies, as whool derives them from the manifest
 # (--no-deps: Odoo's pinned requirements are already in place).
 dep_stamp="$VENV/.addon-stamp"
-if [ "$(cat "$dep_stamp" 2>/dev/null)" != "$want" ]; then
+if [ "$(cat "$dep_stamp" 2>/dev/null)" != "$want_addon" ]; then
   "$PY" "$ROOT/tools/addon_requirements.py" "$ADDONS_LINK_DIR/$ADDON_NAME" > "$CACHE/addon-requirements.txt"
   if [ -s "$CACHE/addon-requirements.txt" ]; then
     "$PY" -m pip install -q --no-deps -r "$CACHE/addon-requirements.txt"
   fi
-  echo "$want" > "$dep_stamp"
+  echo "$want_addon" > "$dep_stamp"
 fi
 log "ready: $("$PY" -c 'import odoo.release as r; print("Odoo", r.version)')"

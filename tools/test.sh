@@ -6,7 +6,7 @@ source "$(dirname "$0")/common.sh"
 "$ROOT/tools/setup.sh"
 
 eval "$("$ROOT/tools/pg.sh" start)"
-cleanup() { [ -n "${SM_PG_PRIVATE:-}" ] && "$ROOT/tools/pg.sh" stop; }
+cleanup() { if [ -n "${SM_PG_STARTED:-}" ]; then "$ROOT/tools/pg.sh" stop; fi; }
 trap cleanup EXIT
 
 TAGS="${1:-/$ADDON_NAME}"
@@ -50,7 +50,7 @@ trap drop_db EXIT
 log "installing $ADDON_NAME and running tests ($TAGS); log: $LOG"
 set +e
 odoo_cmd -d "$DB" -i "$ADDON_NAME" --test-enable --test-tags "$TAGS" \
-  --stop-after-init --log-level=test 2>&1 | tee "$LOG" | grep -E --line-buffered \
+  --stop-after-init --log-level="${SM_LOG_LEVEL:-test}" 2>&1 | tee "$LOG" | grep -E --line-buffered \
   -e " (ERROR|CRITICAL) " -e "tests when loading" -e " skipped " -e "^(FAIL|ERROR):" 
 set -e
 "$PY" "$ROOT/tools/test_summary.py" "$LOG"

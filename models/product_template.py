@@ -1,0 +1,68 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ProductTemplate(models.Model):
+    _name = "product.template"
+    _inherit = ["product.template", "service.note.mixin"]
+
+    service_installed_base = fields.Boolean(
+        string="Track in Installed Base",
+        help="Every serial/lot of this product delivered to a customer is "
+        "registered in the installed base, with its warranty.",
+    )
+    service_warranty_months = fields.Integer(
+        string="Warranty (months)",
+        help="Warranty length from the delivery date; 0 means no warranty.",
+    )
+    service_protocol_id = fields.Many2one(
+        "service.protocol",
+        string="Maintenance Protocol",
+        help="Default maintenance protocol of this product once installed.",
+    )
+    service_installed_count = fields.Integer(
+        compute="_compute_service_installed_count", string="Installed"
+    )
+
+    def _compute_service_installed_count(self):
+        counts = dict(
+            self.env["stock.lot"]._read_group(
+                [
+                    ("product_id.product_tmpl_id", "in", self.ids),
+                    ("service_partner_id", "!=", False),
+                ],
+                ["product_id"],
+                ["__count"],
+            )
+        )
+        for template in self:
+            template.service_installed_count = sum(
+                count
+                for product, count in counts.items()
+                if product.product_tmpl_id == template
+            )
+
+    @api.constrains("service_warranty_months")
+    def _check_service_warranty_months(self):
+        for template in self:
+            if template.service_warranty_months < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The warranty of '%(product)s' cannot be negative: enter "
+                        "a number of months, or 0 for no warranty.",
+                        product=template.display_name,
+                    )
+                )
+
+    def action_view_service_installed_base(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_installed_base"
+        )
+        action["domain"] = [("product_id.product_tmpl_id", "=", self.id)]
+        action["context"] = {
+            "default_product_id": self.product_variant_id.id,
+            "search_default_group_partner": 1,
+        }
+        return action

@@ -1,0 +1,49 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    service_distance_km = fields.Float(
+        string="Distance (km)",
+        help="Round-trip distance from the company, proposed on mileage lines.",
+    )
+    service_lot_ids = fields.One2many(
+        "stock.lot", "service_partner_id", string="Installed Products"
+    )
+    service_lot_count = fields.Integer(
+        compute="_compute_service_lot_count", string="Installed Products Count"
+    )
+
+    _service_distance_km_positive = models.Constraint(
+        "CHECK(service_distance_km >= 0)",
+        "The distance of a customer cannot be negative.",
+    )
+
+    def _compute_service_lot_count(self):
+        # serials are held by the customer (commercial partner): its contacts
+        # and delivery addresses show the same installed base
+        commercial = self.commercial_partner_id
+        counts = dict(
+            self.env["stock.lot"]._read_group(
+                [("service_partner_id", "in", commercial.ids)],
+                ["service_partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.service_lot_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_view_service_installed_base(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_installed_base"
+        )
+        action["domain"] = [("service_partner_id", "=", customer.id)]
+        action["context"] = {
+            "default_service_partner_id": customer.id,
+            "default_service_address_id": self.id,
+        }
+        return action

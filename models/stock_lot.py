@@ -1,0 +1,375 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+
+SERVICE_STATES = [
+    ("in_stock", "In Stock"),
+    ("installed", "Installed"),
+    ("in_repair", "In Repair"),
+    ("returned", "Returned"),
+    ("scrapped", "Scrapped"),
+]
+# the values an installed-base event sets on a serial
+SERVICE_VALUE_FIELDS = (
+    "service_partner_id",
+    "service_address_id",
+    "service_installed_on",
+    "warranty_end_date",
+    "service_state",
+    "service_last_event_date",
+    "service_last_move_line_id",
+)
+
+
+class StockLot(models.Model):
+    _name = "stock.lot"
+    _inherit = ["stock.lot", "service.note.mixin"]
+
+    service_partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        index="btree_not_null",
+        domain="[('is_company', '=', True)]",
+        help="Customer holding this product.",
+    )
+    service_address_id = fields.Many2one(
+        "res.partner",
+        string="Installation Site",
+        help="Where the product is installed (the delivery address).",
+    )
+    service_installed_on = fields.Date(string="Installed On")
+    warranty_end_date = fields.Date(string="Warranty End")
+    service_state = fields.Selection(
+        SERVICE_STATES,
+        string="Service State",
+        default="in_stock",
+        required=True,
+        index=True,
+    )
+    service_last_event_date = fields.Datetime(
+        string="Last Delivery Event",
+        readonly=True,
+        copy=False,
+        help="Date of the last delivery or return applied to this serial: older "
+        "events (e.g. replayed by the backfill) never overwrite newer ones.",
+    )
+    service_last_move_line_id = fields.Many2one(
+        "stock.move.line",
+        string="Last Delivery Move",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    service_warranty_reminded = fields.Boolean(
+        copy=False, help="A warranty-end reminder was scheduled for this serial."
+    )
+    under_warranty = fields.Boolean(
+        compute="_compute_under_warranty", search="_search_under_warranty"
+    )
+    service_installed_base = fields.Boolean(
+        related="product_id.service_installed_base", string="Tracked Product"
+    )
+
+    @api.depends("warranty_end_date")
+    @api.depends_context("date")
+    def _compute_under_warranty(self):
+        today = self._service_today()
+        for lot in self:
+            lot.under_warranty = bool(
+                lot.warranty_end_date and lot.warranty_end_date >= today
+            )
+
+    def _search_under_warranty(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        running = Domain("warranty_end_date", ">=", self._service_today())
+        positive = (True in value) == (operator == "in")
+        return running if positive else ~running
+
+    @api.model
+    def _service_today(self):
+        return fields.Date.to_date(self.env.context.get("date")) or (
+            fields.Date.context_today(self)
+        )
+
+    @api.constrains("service_installed_on")
+    def _check_service_installed_on(self):
+        today = fields.Date.context_today(self)
+        for lot in self:
+            if lot.service_installed_on and lot.service_installed_on > today:
+                raise ValidationError(
+                    self.env._(
+                        "Serial %(lot)s: the installation date %(date)s is in the "
+                        "future. Enter the day it was actually installed.",
+                        lot=lot.name,
+                        date=lot.service_installed_on,
+                    )
+                )
+
+    @api.constrains("service_partner_id", "company_id")
+    def _check_service_partner_company(self):
+        for lot in self:
+            partner_company = lot.service_partner_id.company_id
+            # a serial shared between companies is held in the current one
+            company = lot.company_id or self.env.company
+            if partner_company and partner_company != company:
+                raise ValidationError(
+                    self.env._(
+                        "Serial %(lot)s belongs to %(company)s but customer "
+                        "%(partner)s belongs to %(partner_company)s: choose a "
+                        "customer of %(company)s or shared between companies.",
+                        lot=lot.name,
+                        company=company.name,
+                        partner=lot.service_partner_id.display_name,
+                        partner_company=partner_company.name,
+                    )
+                )
+
+    @api.onchange("service_installed_on", "product_id")
+    def _onchange_service_installed_on(self):
+        months = self.product_id.service_warranty_months
+        if self.service_installed_on and months and not self.warranty_end_date:
+            self.warranty_end_date = self.service_installed_on + relativedelta(
+                months=months
+            )
+
+    @api.onchange("service_partner_id")
+    def _onchange_service_partner_id(self):
+        if self.service_partner_id and (
+            self.service_address_id.commercial_partner_id
+            != self.service_partner_id.commercial_partner_id
+        ):
+            self.service_address_id = self.service_partner_id
+        if self.service_partner_id and self.service_state == "in_stock":
+            self.service_state = "installed"
+
+    def write(self, vals):
+        if "warranty_end_date" in vals and "service_warranty_reminded" not in vals:
+            vals = dict(vals, service_warranty_reminded=False)
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Installed-base events: deliveries to and returns from customers
+    # ------------------------------------------------------------------
+    @api.model
+    def _service_events_from_move_lines(self, move_lines):
+        """Installed-base events of done move lines, oldest first.
+
+        A line delivering a tracked serial into a customer location (delivery,
+        last step of pick/pack/ship, dropship) installs it; a line bringing it
+        back from a customer location (return) marks it returned.
+        """
+        events = []
+        for line in move_lines:
+            if (
+                line.state != "done"
+                or not line.lot_id
+                or not line.product_id.service_installed_base
+            ):
+                continue
+            if line.location_dest_usage == "customer" and line.location_usage != (
+                "customer"
+            ):
+                kind = "delivery"
+            elif line.location_usage == "customer" and line.location_dest_usage != (
+                "customer"
+            ):
+                kind = "return"
+            else:
+                continue
+            move = line.move_id
+            site = move.picking_id.partner_id or move.partner_id
+            events.append(
+                {
+                    "lot": line.lot_id,
+                    "kind": kind,
+                    "site": site,
+                    "date": line.date,
+                    "origin": move.picking_id or move,
+                    "sequence": line.id,
+                    "line": line,
+                }
+            )
+        events.sort(key=lambda event: (event["date"], event["sequence"]))
+        return events
+
+    @api.model
+    def _service_apply_events(self, events):
+        """Apply installed-base events (see `_service_events_from_move_lines`).
+
+        Serials are updated with one write per distinct set of values and the
+        events are logged on their chatter in one batch, so the cost does not
+        grow with the number of serials. Events older than the last one applied
+        to a serial are ignored: replaying them changes nothing.
+
+        :return: dict of counts: registered, updated, returned, unchanged
+        """
+        counts = dict.fromkeys(("registered", "updated", "returned", "unchanged"), 0)
+        if not events:
+            return counts
+        lots = self.browse().union(*(event["lot"] for event in events))
+        current = {lot: {f: lot[f] for f in SERVICE_VALUE_FIELDS} for lot in lots}
+        state = {lot: dict(values) for lot, values in current.items()}
+        logs = defaultdict(list)
+        for event in events:
+            lot = event["lot"]
+            values = state[lot]
+            last = values["service_last_event_date"]
+            if last and (event["date"], event["sequence"]) <= (
+                last,
+                values["service_last_move_line_id"].id,
+            ):
+                continue
+            logs[lot].append(self._service_event_apply(lot, values, event))
+        to_write = defaultdict(list)
+        for lot, values in state.items():
+            if values == current[lot]:
+                counts["unchanged"] += 1
+                continue
+            if values["service_state"] == "returned":
+                counts["returned"] += 1
+            elif current[lot]["service_state"] == "in_stock":
+                counts["registered"] += 1
+            else:
+                counts["updated"] += 1
+            key = tuple(
+                (f, v.id if isinstance(v, models.BaseModel) else v)
+                for f, v in values.items()
+            )
+            to_write[key].append(lot.id)
+        for key, lot_ids in to_write.items():
+            self.browse(lot_ids).write(dict(key))
+        changed = self.browse([lot_id for ids in to_write.values() for lot_id in ids])
+        if changed:
+            bodies = {
+                lot.id: Markup("<br/>").join(line for line in logs[lot] if line)
+                for lot in changed
+            }
+            changed._message_log_batch(bodies=bodies)
+        return counts
+
+    @api.model
+    def _service_event_apply(self, lot, values, event):
+        """Fold one event into ``values`` and return its chatter line."""
+        site = event["site"]
+        customer = site.commercial_partner_id
+        day = fields.Date.to_date(event["date"])
+        origin = event["origin"]
+        link = (
+            origin._get_html_link()
+            if origin._name == "stock.picking"
+            else origin.reference
+        )
+        values["service_last_event_date"] = event["date"]
+        values["service_last_move_line_id"] = event["line"]
+        if event["kind"] == "return":
+            values["service_state"] = "returned"
+            return self.env._(
+                "Returned by %(customer)s on %(date)s (%(origin)s).",
+                customer=customer.display_name or "-",
+                date=day,
+                origin=link,
+            )
+        previous = values["service_partner_id"]
+        values["service_state"] = "installed"
+        values["service_address_id"] = site
+        if previous and previous == customer and values["service_installed_on"]:
+            # back at the same customer (e.g. after a repair): same warranty
+            return self.env._(
+                "Delivered again to %(customer)s at %(site)s on %(date)s (%(origin)s).",
+                customer=customer.display_name,
+                site=site.display_name,
+                date=day,
+                origin=link,
+            )
+        months = lot.product_id.service_warranty_months
+        values["service_partner_id"] = customer
+        values["service_installed_on"] = day
+        values["warranty_end_date"] = (
+            day + relativedelta(months=months) if months else False
+        )
+        if previous and previous != customer:
+            return self.env._(
+                "Re-assigned from %(previous)s to %(customer)s, installed at "
+                "%(site)s on %(date)s (%(origin)s).",
+                previous=previous.display_name,
+                customer=customer.display_name,
+                site=site.display_name,
+                date=day,
+                origin=link,
+            )
+        return self.env._(
+            "Installed at %(customer)s, %(site)s on %(date)s (%(origin)s).",
+            customer=customer.display_name,
+            site=site.display_name,
+            date=day,
+            origin=link,
+        )
+
+    # ------------------------------------------------------------------
+    # Warranty reminders
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_service_warranty_reminder(self, date=None):
+        """Schedule a to-do for each installed serial whose warranty ends within
+        the company's reminder delay; once per warranty end date."""
+        today = fields.Date.to_date(date) or fields.Date.context_today(self)
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("stock.lot")
+        activities = []
+        reminded = self.browse()
+        for company in self.env["res.company"].search([]):
+            horizon = today + timedelta(days=company.service_warranty_reminder_days)
+            lots = self.search(
+                [
+                    ("company_id", "in", [company.id, False]),
+                    ("service_state", "=", "installed"),
+                    ("service_warranty_reminded", "=", False),
+                    ("warranty_end_date", ">=", today),
+                    ("warranty_end_date", "<=", horizon),
+                ]
+            )
+            lots -= reminded
+            for lot in lots:
+                user = (
+                    lot.service_partner_id.user_id
+                    or lot.product_id.with_company(company).responsible_id
+                    or self.env.user
+                )
+                activities.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lot.id,
+                        "activity_type_id": todo_type.id,
+                        "user_id": user.id,
+                        "date_deadline": lot.warranty_end_date,
+                        "summary": self.env._(
+                            "Warranty of %(serial)s ends on %(date)s",
+                            serial=lot.name,
+                            date=lot.warranty_end_date,
+                        ),
+                        "note": self.env._(
+                            "Offer %(customer)s a maintenance contract before "
+                            "the warranty of %(product)s (%(serial)s) ends.",
+                            customer=lot.service_partner_id.display_name,
+                            product=lot.product_id.display_name,
+                            serial=lot.name,
+                        ),
+                    }
+                )
+            reminded |= lots
+        self.env["mail.activity"].create(activities)
+        reminded.write({"service_warranty_reminded": True})
+        return len(activities)
+
+    def action_view_service_deliveries(self):
+        self.ensure_one()
+        return self.action_lot_open_transfers()

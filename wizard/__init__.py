@@ -1,0 +1,1 @@
+from . import service_installed_base_backfill
