@@ -8,3 +8,8 @@ from . import product_template
 from . import res_partner
 from . import stock_lot
 from . import stock_move
+from . import service_contract
+from . import service_contract_line
+from . import account_move
+from . import account_move_line
+from . import sale_order

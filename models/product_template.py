@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .recurrence import INTERVAL_TYPES
+
 
 class ProductTemplate(models.Model):
     _name = "product.template"
@@ -20,6 +22,40 @@ class ProductTemplate(models.Model):
         "service.protocol",
         string="Maintenance Protocol",
         help="Default maintenance protocol of this product once installed.",
+    )
+    service_contract_product = fields.Boolean(
+        string="Creates a Service Contract",
+        help="Selling this product creates a service contract when the sale "
+        "order is confirmed.",
+    )
+    service_contract_type = fields.Selection(
+        [
+            ("warranty", "Warranty"),
+            ("maintenance", "Maintenance"),
+            ("assistance", "Assistance"),
+        ],
+        string="Contract Type",
+        default="maintenance",
+    )
+    service_billing_method = fields.Selection(
+        [
+            ("none", "Not Billed"),
+            ("flat_rate", "Flat Rate (periodic fee)"),
+            ("time_and_materials", "Time and Materials (executed work)"),
+        ],
+        string="Contract Billing",
+        default="flat_rate",
+    )
+    service_recurring_interval_number = fields.Integer(
+        string="Invoice Every", default=1
+    )
+    service_recurring_interval_type = fields.Selection(
+        INTERVAL_TYPES, string="Invoicing Unit", default="month"
+    )
+    service_contract_duration_months = fields.Integer(
+        string="Contract Duration (months)",
+        default=12,
+        help="Length of the contract created by a sale; 0 means open-ended.",
     )
     service_installed_count = fields.Integer(
         compute="_compute_service_installed_count", string="Installed"
@@ -42,6 +78,29 @@ class ProductTemplate(models.Model):
                 for product, count in counts.items()
                 if product.product_tmpl_id == template
             )
+
+    @api.constrains(
+        "service_contract_product",
+        "service_recurring_interval_number",
+        "service_contract_duration_months",
+    )
+    def _check_service_contract_settings(self):
+        for template in self.filtered("service_contract_product"):
+            if template.service_recurring_interval_number <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "'%(product)s' creates service contracts: it must be "
+                        "invoiced every 1 or more periods.",
+                        product=template.display_name,
+                    )
+                )
+            if template.service_contract_duration_months < 0:
+                raise ValidationError(
+                    self.env._(
+                        "'%(product)s': the contract duration cannot be negative.",
+                        product=template.display_name,
+                    )
+                )
 
     @api.constrains("service_warranty_months")
     def _check_service_warranty_months(self):

@@ -23,6 +23,22 @@ class ResCompany(models.Model):
         "product's warranty ends.",
     )
 
+    service_renewal_price_index = fields.Float(
+        string="Renewal Price Index (%)",
+        help="Fee lines of automatically renewed contracts are raised by this "
+        "percentage.",
+    )
+    service_contract_auto_start = fields.Boolean(
+        string="Start Sold Contracts",
+        default=True,
+        help="Contracts created by a confirmed sale order start running at once.",
+    )
+    service_warranty_contract_on_delivery = fields.Boolean(
+        string="Warranty Contracts at Delivery",
+        help="Create one warranty contract per customer and delivery covering "
+        "the delivered serials until their warranty ends.",
+    )
+
     _service_warranty_reminder_days_positive = models.Constraint(
         "CHECK(service_warranty_reminder_days >= 0)",
         "The warranty reminder delay cannot be negative.",

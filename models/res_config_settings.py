@@ -14,3 +14,12 @@ class ResConfigSettings(models.TransientModel):
     service_warranty_reminder_days = fields.Integer(
         related="company_id.service_warranty_reminder_days", readonly=False
     )
+    service_renewal_price_index = fields.Float(
+        related="company_id.service_renewal_price_index", readonly=False
+    )
+    service_contract_auto_start = fields.Boolean(
+        related="company_id.service_contract_auto_start", readonly=False
+    )
+    service_warranty_contract_on_delivery = fields.Boolean(
+        related="company_id.service_warranty_contract_on_delivery", readonly=False
+    )

@@ -16,6 +16,10 @@ class ResPartner(models.Model):
         compute="_compute_service_lot_count", string="Installed Products Count"
     )
 
+    service_contract_count = fields.Integer(
+        compute="_compute_service_contract_count", string="Service Contracts Count"
+    )
+
     _service_distance_km_positive = models.Constraint(
         "CHECK(service_distance_km >= 0)",
         "The distance of a customer cannot be negative.",
@@ -34,6 +38,32 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.service_lot_count = counts.get(partner.commercial_partner_id, 0)
+
+    def _compute_service_contract_count(self):
+        commercial = self.commercial_partner_id
+        counts = dict(
+            self.env["service.contract"]._read_group(
+                [("partner_id", "child_of", commercial.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.service_contract_count = sum(
+                count
+                for holder, count in counts.items()
+                if holder.commercial_partner_id == partner.commercial_partner_id
+            )
+
+    def action_view_service_contracts(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_contract"
+        )
+        action["domain"] = [("partner_id", "child_of", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action
 
     def action_view_service_installed_base(self):
         self.ensure_one()

@@ -2,12 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-INTERVAL_TYPES = [
-    ("day", "Day(s)"),
-    ("week", "Week(s)"),
-    ("month", "Month(s)"),
-    ("year", "Year(s)"),
-]
+from .recurrence import INTERVAL_TYPES
 
 
 class ServiceProtocol(models.Model):

@@ -77,6 +77,15 @@ class StockLot(models.Model):
     service_installed_base = fields.Boolean(
         related="product_id.service_installed_base", string="Tracked Product"
     )
+    service_contract_ids = fields.Many2many(
+        "service.contract",
+        "service_contract_stock_lot_rel",
+        "lot_id",
+        "contract_id",
+        string="Contracts",
+        copy=False,
+    )
+    service_contract_count = fields.Integer(compute="_compute_service_contract_count")
 
     @api.depends("warranty_end_date")
     @api.depends_context("date")
@@ -93,6 +102,11 @@ class StockLot(models.Model):
         running = Domain("warranty_end_date", ">=", self._service_today())
         positive = (True in value) == (operator == "in")
         return running if positive else ~running
+
+    @api.depends("service_contract_ids")
+    def _compute_service_contract_count(self):
+        for lot in self:
+            lot.service_contract_count = len(lot.service_contract_ids)
 
     @api.model
     def _service_today(self):
@@ -370,6 +384,11 @@ class StockLot(models.Model):
         reminded.write({"service_warranty_reminded": True})
         return len(activities)
 
-    def action_view_service_deliveries(self):
+    def action_view_service_contracts(self):
         self.ensure_one()
-        return self.action_lot_open_transfers()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_contract"
+        )
+        action["domain"] = [("lot_ids", "in", self.ids)]
+        action["context"] = {"default_partner_id": self.service_partner_id.id}
+        return action

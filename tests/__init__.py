@@ -4,3 +4,6 @@ from . import test_protocol_tour
 from . import test_installed_base
 from . import test_installed_base_backfill
 from . import test_installed_base_tour
+from . import test_contract
+from . import test_contract_sale
+from . import test_contract_tour

@@ -1,0 +1,13 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    service_contract_id = fields.Many2one(
+        "service.contract",
+        string="Service Contract",
+        index="btree_not_null",
+        copy=False,
+    )

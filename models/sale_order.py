@@ -1,0 +1,124 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.fields import Command
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    service_contract_ids = fields.One2many(
+        "service.contract", "sale_order_id", string="Service Contracts"
+    )
+    service_contract_count = fields.Integer(compute="_compute_service_contract_count")
+
+    @api.depends("service_contract_ids")
+    def _compute_service_contract_count(self):
+        for order in self:
+            order.service_contract_count = len(order.service_contract_ids)
+
+    def _action_confirm(self):
+        result = super()._action_confirm()
+        self._service_create_contracts()
+        return result
+
+    def _service_contract_key(self, line):
+        template = line.product_id.product_tmpl_id
+        return (
+            template.service_contract_type,
+            template.service_billing_method,
+            template.service_recurring_interval_number,
+            template.service_recurring_interval_type,
+            template.service_contract_duration_months,
+        )
+
+    def _service_create_contracts(self):
+        """One contract per order and contract configuration of its lines."""
+        vals_list = []
+        for order in self:
+            done_lines = order.service_contract_ids.sale_line_id
+            groups = defaultdict(lambda: self.env["sale.order.line"])
+            for line in order.order_line:
+                if (
+                    line.display_type
+                    or not line.product_id.service_contract_product
+                    or line in done_lines
+                ):
+                    continue
+                groups[order._service_contract_key(line)] |= line
+            vals_list += [
+                order._service_prepare_contract_values(key, lines)
+                for key, lines in groups.items()
+            ]
+        contracts = self.env["service.contract"].create(vals_list)
+        contracts.filtered(
+            lambda c: c.company_id.service_contract_auto_start
+        ).action_start()
+        return contracts
+
+    def _service_prepare_contract_values(self, key, lines):
+        self.ensure_one()
+        contract_type, billing, interval_number, interval_type, duration = key
+        date_start = fields.Date.to_date(
+            fields.Datetime.context_timestamp(
+                self, self.commitment_date or self.date_order
+            )
+        )
+        date_end = (
+            date_start + relativedelta(months=duration, days=-1) if duration else False
+        )
+        return {
+            "partner_id": self.partner_id.id,
+            "partner_invoice_id": self.partner_invoice_id.id,
+            "partner_shipping_id": self.partner_shipping_id.id,
+            "company_id": self.company_id.id,
+            "pricelist_id": self.pricelist_id.id,
+            "currency_id": self.currency_id.id,
+            "fiscal_position_id": self.fiscal_position_id.id,
+            "payment_term_id": self.payment_term_id.id,
+            "user_id": self.user_id.id or self.env.user.id,
+            "contract_type": contract_type,
+            "billing_method": billing,
+            "recurring_interval_number": interval_number,
+            "recurring_interval_type": interval_type,
+            "date_start": date_start,
+            "date_end": date_end,
+            "renewal_months": duration or 12,
+            "sale_order_id": self.id,
+            "sale_line_id": lines[0].id,
+            "protocol_ids": [
+                Command.set(lines.product_id.product_tmpl_id.service_protocol_id.ids)
+            ],
+            "line_ids": [
+                Command.create(
+                    {
+                        "product_id": line.product_id.id,
+                        "name": line.name,
+                        "quantity": line.product_uom_qty,
+                        "uom_id": line.product_uom_id.id,
+                        "price_unit": line.price_unit,
+                        "discount": line.discount,
+                        "tax_ids": [Command.set(line.tax_ids.ids)],
+                    }
+                )
+                for line in lines
+            ],
+        }
+
+    def action_view_service_contracts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_contract"
+        )
+        if len(self.service_contract_ids) == 1:
+            action.update(
+                res_id=self.service_contract_ids.id,
+                view_mode="form",
+                views=[(False, "form")],
+            )
+        else:
+            action["domain"] = [("sale_order_id", "=", self.id)]
+        return action

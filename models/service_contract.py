@@ -1,0 +1,687 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_round
+
+from .recurrence import INTERVAL_TYPES, interval_delta
+
+# what each contract type proposes: billing method and coverage of executed work
+TYPE_DEFAULTS = {
+    "warranty": {
+        "billing_method": "none",
+        "coverage_labor_pct": 100.0,
+        "coverage_parts_pct": 100.0,
+        "coverage_travel_pct": 0.0,
+    },
+    "maintenance": {
+        "billing_method": "flat_rate",
+        "coverage_labor_pct": 100.0,
+        "coverage_parts_pct": 0.0,
+        "coverage_travel_pct": 100.0,
+    },
+    "assistance": {
+        "billing_method": "time_and_materials",
+        "coverage_labor_pct": 0.0,
+        "coverage_parts_pct": 0.0,
+        "coverage_travel_pct": 0.0,
+    },
+}
+# editing these on a running contract needs a reason, logged on the chatter
+PROTECTED_FIELDS = {
+    "date_start",
+    "date_end",
+    "line_ids",
+    "recurring_interval_number",
+    "recurring_interval_type",
+    "recurring_invoicing_mode",
+    "billing_method",
+}
+MONTHS_PER_UNIT = {"day": 12 / 365.0, "week": 12 / 52.0, "month": 1.0, "year": 12.0}
+
+
+class ServiceContract(models.Model):
+    _name = "service.contract"
+    _description = "Service Contract"
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, default="/"
+    )
+    active = fields.Boolean(default=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        check_company=True,
+        index=True,
+    )
+    partner_invoice_id = fields.Many2one(
+        "res.partner",
+        string="Invoice Address",
+        compute="_compute_partner_addresses",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    partner_shipping_id = fields.Many2one(
+        "res.partner",
+        string="Service Address",
+        compute="_compute_partner_addresses",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        compute="_compute_pricelist_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        tracking=True,
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    fiscal_position_id = fields.Many2one(
+        "account.fiscal.position",
+        compute="_compute_fiscal_position_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    payment_term_id = fields.Many2one(
+        "account.payment.term",
+        compute="_compute_payment_term_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    contract_type = fields.Selection(
+        [
+            ("warranty", "Warranty"),
+            ("maintenance", "Maintenance"),
+            ("assistance", "Assistance"),
+        ],
+        required=True,
+        default="maintenance",
+        tracking=True,
+    )
+    billing_method = fields.Selection(
+        [
+            ("none", "Not Billed"),
+            ("flat_rate", "Flat Rate (periodic fee)"),
+            ("time_and_materials", "Time and Materials (executed work)"),
+        ],
+        required=True,
+        compute="_compute_type_defaults",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Flat rate: the fee lines are invoiced every period (a forfait). "
+        "Time and materials: the executed work is invoiced (a consuntivo), "
+        "less the coverage below.",
+    )
+    date_start = fields.Date(
+        required=True, default=fields.Date.context_today, tracking=True
+    )
+    date_end = fields.Date(tracking=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("expired", "Expired"),
+            ("closed", "Closed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    auto_renew = fields.Boolean(tracking=True)
+    renewal_months = fields.Integer(
+        string="Renewal Term (months)",
+        default=12,
+        help="At its end date a contract with automatic renewal runs this many "
+        "months more.",
+    )
+    recurring_interval_number = fields.Integer(
+        string="Invoice Every", default=1, required=True
+    )
+    recurring_interval_type = fields.Selection(
+        INTERVAL_TYPES, string="Invoicing Unit", default="month", required=True
+    )
+    recurring_invoicing_mode = fields.Selection(
+        [("in_advance", "In Advance"), ("in_arrears", "In Arrears")],
+        string="Invoicing Mode",
+        default="in_advance",
+        required=True,
+        help="In advance: a period is invoiced on its first day. "
+        "In arrears: the day after it ends.",
+    )
+    next_invoice_date = fields.Date(copy=False, tracking=True, index=True)
+    line_ids = fields.One2many(
+        "service.contract.line", "contract_id", string="Fee Lines", copy=True
+    )
+    amount_untaxed = fields.Monetary(
+        compute="_compute_amounts", store=True, string="Fee per Period"
+    )
+    recurring_monthly = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        string="Monthly Recurring Revenue",
+        help="The periodic fee expressed per month, for revenue analysis.",
+    )
+    coverage_labor_pct = fields.Float(
+        string="Labour Coverage (%)",
+        compute="_compute_type_defaults",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    coverage_parts_pct = fields.Float(
+        string="Parts Coverage (%)",
+        compute="_compute_type_defaults",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    coverage_travel_pct = fields.Float(
+        string="Travel Coverage (%)",
+        compute="_compute_type_defaults",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    lot_ids = fields.Many2many(
+        "stock.lot",
+        "service_contract_stock_lot_rel",
+        "contract_id",
+        "lot_id",
+        string="Covered Products",
+        domain="[('service_partner_id', '=', commercial_partner_id)]",
+    )
+    lot_count = fields.Integer(compute="_compute_lot_count")
+    protocol_ids = fields.Many2many(
+        "service.protocol", string="Planned Protocols", check_company=True
+    )
+    invoice_ids = fields.One2many(
+        "account.move", "service_contract_id", string="Invoices", readonly=True
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Sale Order", copy=False, index="btree_not_null"
+    )
+    sale_line_id = fields.Many2one(
+        "sale.order.line", string="Sale Order Line", copy=False
+    )
+    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
+    change_reason = fields.Char(
+        string="Reason for Change",
+        copy=False,
+        help="Changing the dates, invoicing or fee lines of a running contract "
+        "needs a reason: it is logged on the chatter.",
+    )
+    note = fields.Html(string="Notes")
+
+    _coverage_labor_range = models.Constraint(
+        "CHECK(coverage_labor_pct BETWEEN 0 AND 100)",
+        "Coverage percentages must be between 0 and 100.",
+    )
+    _coverage_parts_range = models.Constraint(
+        "CHECK(coverage_parts_pct BETWEEN 0 AND 100)",
+        "Coverage percentages must be between 0 and 100.",
+    )
+    _coverage_travel_range = models.Constraint(
+        "CHECK(coverage_travel_pct BETWEEN 0 AND 100)",
+        "Coverage percentages must be between 0 and 100.",
+    )
+    _renewal_months_positive = models.Constraint(
+        "CHECK(renewal_months > 0)",
+        "The renewal term of a contract must be at least one month.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("partner_id")
+    def _compute_partner_addresses(self):
+        for contract in self:
+            addresses = contract.partner_id.address_get(["invoice", "delivery"])
+            contract.partner_invoice_id = addresses["invoice"]
+            contract.partner_shipping_id = addresses["delivery"]
+
+    @api.depends("partner_id", "company_id")
+    def _compute_pricelist_id(self):
+        for contract in self:
+            if not contract.partner_id:
+                continue
+            contract.pricelist_id = contract.partner_id.with_company(
+                contract.company_id
+            ).property_product_pricelist
+
+    @api.depends("pricelist_id", "company_id")
+    def _compute_currency_id(self):
+        for contract in self:
+            contract.currency_id = (
+                contract.pricelist_id.currency_id or contract.company_id.currency_id
+            )
+
+    @api.depends("partner_id", "partner_shipping_id", "company_id")
+    def _compute_fiscal_position_id(self):
+        for contract in self:
+            if not contract.partner_id:
+                contract.fiscal_position_id = False
+                continue
+            contract.fiscal_position_id = (
+                self.env["account.fiscal.position"]
+                .with_company(contract.company_id)
+                ._get_fiscal_position(
+                    contract.partner_invoice_id or contract.partner_id,
+                    delivery=contract.partner_shipping_id,
+                )
+            )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_payment_term_id(self):
+        for contract in self:
+            contract.payment_term_id = contract.partner_id.with_company(
+                contract.company_id
+            ).property_payment_term_id
+
+    @api.depends("contract_type")
+    def _compute_type_defaults(self):
+        for contract in self:
+            defaults = TYPE_DEFAULTS.get(contract.contract_type, {})
+            for fname, value in defaults.items():
+                contract[fname] = value
+
+    @api.depends(
+        "line_ids.price_subtotal",
+        "recurring_interval_number",
+        "recurring_interval_type",
+    )
+    def _compute_amounts(self):
+        for contract in self:
+            amount = sum(contract.line_ids.mapped("price_subtotal"))
+            contract.amount_untaxed = amount
+            months = contract.recurring_interval_number * MONTHS_PER_UNIT.get(
+                contract.recurring_interval_type, 1.0
+            )
+            billed = contract.billing_method == "flat_rate" and months > 0
+            contract.recurring_monthly = (
+                float_round(amount / months, precision_digits=2) if billed else 0.0
+            )
+
+    def _compute_lot_count(self):
+        for contract in self:
+            contract.lot_count = len(contract.lot_ids)
+
+    def _compute_invoice_count(self):
+        counts = dict(
+            self.env["account.move"]._read_group(
+                [("service_contract_id", "in", self.ids)],
+                ["service_contract_id"],
+                ["__count"],
+            )
+        )
+        for contract in self:
+            contract.invoice_count = counts.get(contract, 0)
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for contract in self:
+            contract.access_url = f"/my/service/contracts/{contract.id}"
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for contract in self:
+            if contract.date_end and contract.date_end < contract.date_start:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s ends (%(end)s) before it starts "
+                        "(%(start)s): fix the dates.",
+                        name=contract.name,
+                        end=contract.date_end,
+                        start=contract.date_start,
+                    )
+                )
+
+    @api.constrains("recurring_interval_number")
+    def _check_interval(self):
+        for contract in self:
+            if contract.recurring_interval_number <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s: invoice every %(number)s periods is "
+                        "not possible; enter 1 or more.",
+                        name=contract.name,
+                        number=contract.recurring_interval_number,
+                    )
+                )
+
+    @api.constrains("lot_ids", "partner_id")
+    def _check_lot_partner(self):
+        for contract in self:
+            customer = contract.partner_id.commercial_partner_id
+            foreign = contract.lot_ids.filtered(
+                lambda lot, customer=customer: lot.service_partner_id != customer
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s can only cover products installed at "
+                        "%(customer)s; these are not: %(lots)s.",
+                        name=contract.name,
+                        customer=customer.display_name,
+                        lots=", ".join(foreign.mapped("display_name")),
+                    )
+                )
+
+    @api.constrains("billing_method", "line_ids", "state")
+    def _check_fee_lines(self):
+        for contract in self:
+            if contract.billing_method != "flat_rate":
+                continue
+            if contract.line_ids.filtered(lambda line: not line.product_id):
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s is billed at a flat rate: every fee line "
+                        "needs a product.",
+                        name=contract.name,
+                    )
+                )
+            if contract.state == "running" and not contract.line_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s is billed at a flat rate: add at least "
+                        "one fee line before starting it.",
+                        name=contract.name,
+                    )
+                )
+
+    @api.constrains("state", "next_invoice_date", "billing_method")
+    def _check_next_invoice_date(self):
+        for contract in self:
+            if (
+                contract.state == "running"
+                and contract.billing_method == "flat_rate"
+                and not contract.next_invoice_date
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Running contract %(name)s is billed at a flat rate: set "
+                        "its next invoice date.",
+                        name=contract.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("service.contract")
+                    or "/"
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        protected = PROTECTED_FIELDS.intersection(vals)
+        if protected and not self.env.context.get("service_contract_change_allowed"):
+            running = self.filtered(lambda c: c.state == "running")
+            if running:
+                reason = (vals.get("change_reason") or "").strip()
+                if not reason:
+                    raise UserError(
+                        self.env._(
+                            "Contract %(names)s is running: enter a reason for "
+                            "changing %(fields)s.",
+                            names=", ".join(running.mapped("name")),
+                            fields=", ".join(
+                                self._fields[f].get_description(self.env)["string"]
+                                for f in sorted(protected)
+                            ),
+                        )
+                    )
+                body = Markup("%s<br/>%s") % (
+                    self.env._("Running contract changed."),
+                    self.env._("Reason: %s", reason),
+                )
+                result = super(
+                    ServiceContract,
+                    self.with_context(service_contract_change_allowed=True),
+                ).write(dict(vals, change_reason=False))
+                for contract in running:
+                    contract.message_post(body=body)
+                return result
+        if "change_reason" in vals:
+            vals = dict(vals, change_reason=False)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        for contract in self:
+            if contract.invoice_ids or contract._service_has_interventions():
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s has invoices or interventions: archive "
+                        "it instead of deleting it.",
+                        name=contract.name,
+                    )
+                )
+
+    def _service_has_interventions(self):
+        """Hook: the interventions model tells whether this contract has any."""
+        return False
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _first_invoice_date(self):
+        self.ensure_one()
+        if self.recurring_invoicing_mode == "in_advance":
+            return self.date_start
+        return self.date_start + self._interval_delta()
+
+    def _interval_delta(self):
+        self.ensure_one()
+        return interval_delta(
+            self.recurring_interval_number, self.recurring_interval_type
+        )
+
+    def action_start(self):
+        for contract in self:
+            if contract.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Only draft contracts can be started; %(name)s is %(state)s.",
+                        name=contract.name,
+                        state=contract._state_label(),
+                    )
+                )
+            vals = {"state": "running"}
+            if (
+                contract.billing_method == "flat_rate"
+                and not contract.next_invoice_date
+            ):
+                vals["next_invoice_date"] = contract._first_invoice_date()
+            contract.with_context(service_contract_change_allowed=True).write(vals)
+        return True
+
+    def action_close(self):
+        self._check_state(("running", "expired"), self.env._("closed"))
+        self.write({"state": "closed"})
+        return True
+
+    def action_cancel(self):
+        self._check_state(("draft", "running"), self.env._("cancelled"))
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        self._check_state(("cancelled",), self.env._("reset to draft"))
+        self.write({"state": "draft", "next_invoice_date": False})
+        return True
+
+    def action_renew(self):
+        """Extend the contract one renewal term, on the same record: covered
+        products and planned protocols carry over."""
+        for contract in self:
+            if contract.state not in ("running", "expired"):
+                raise UserError(
+                    self.env._(
+                        "Only running or expired contracts can be renewed; "
+                        "%(name)s is %(state)s.",
+                        name=contract.name,
+                        state=contract._state_label(),
+                    )
+                )
+            contract._renew_once()
+        return True
+
+    def _renew_once(self):
+        self.ensure_one()
+        old_end = self.date_end or fields.Date.context_today(self)
+        new_end = old_end + relativedelta(months=self.renewal_months)
+        index = self.company_id.service_renewal_price_index
+        vals = {"date_end": new_end, "state": "running"}
+        if (
+            self.billing_method == "flat_rate"
+            and not self.next_invoice_date
+            and self.state == "expired"
+        ):
+            vals["next_invoice_date"] = old_end + relativedelta(days=1)
+        contract = self.with_context(service_contract_change_allowed=True)
+        if index:
+            for line in contract.line_ids:
+                line.price_unit = line.currency_id.round(
+                    line.price_unit * (1 + index / 100.0)
+                )
+        contract.write(vals)
+        body = self.env._(
+            "Contract renewed until %(date)s.", date=fields.Date.to_string(new_end)
+        )
+        if index:
+            body += " " + self.env._("Fees indexed by %(index)s%%.", index=index)
+        self.message_post(body=body)
+
+    def _check_state(self, allowed, action_label):
+        for contract in self:
+            if contract.state not in allowed:
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s is %(state)s: it cannot be %(action)s.",
+                        name=contract.name,
+                        state=contract._state_label(),
+                        action=action_label,
+                    )
+                )
+
+    def _state_label(self):
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("service_contract_id", "=", self.id)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
+
+    def action_view_lots(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_installed_base"
+        )
+        action["domain"] = [("id", "in", self.lot_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_sale_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.sale_order_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_service_contract_expiry(self, date=None):
+        """Expire running contracts whose end date passed, or renew them (as
+        many terms as needed to cover ``date``) when they renew automatically.
+
+        :return: (expired contracts, renewed contracts)
+        """
+        today = fields.Date.to_date(date) or fields.Date.context_today(self)
+        ended = self.search(
+            [
+                ("state", "=", "running"),
+                ("date_end", "!=", False),
+                ("date_end", "<", today),
+            ]
+        )
+        renewing = ended.filtered("auto_renew")
+        expiring = ended - renewing
+        if expiring:
+            expiring.write({"state": "expired"})
+            expiring._message_log_batch(
+                bodies={
+                    contract.id: self.env._(
+                        "Contract expired on %(date)s.",
+                        date=fields.Date.to_string(contract.date_end),
+                    )
+                    for contract in expiring
+                }
+            )
+        for contract in renewing:
+            while contract.date_end < today:
+                contract._renew_once()
+        return expiring, renewing

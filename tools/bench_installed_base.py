@@ -1,0 +1,305 @@
+"""Benchmark of the installed-base hook of delivery validation.
+
+Validating a delivery calls ``stock.move._action_done``, whose override
+registers every delivered serial of an installed-base product on its
+``stock.lot`` (``_service_register_installed_base``). The target: one delivery
+of 1,000 serials validates in at most 15% more wall time than without the hook
+(context ``service_skip_installed_base=True``, the baseline), and the hook runs
+a number of SQL queries that does not grow with the number of serials.
+
+Each round validates two fresh deliveries of N serials, one with and one
+without the hook (alternating which goes first), as the admin user. The timed
+region is the validation only: ``picking._action_done()`` then ``cr.flush()``
+(what a commit runs first: pending writes and pre-commit hooks such as mail
+tracking). The hook alone is then measured at 100 and N serials on deliveries
+validated without it. Each delivery lives in a savepoint rolled back after its
+measure, and the whole transaction is rolled back at the end: nothing is
+committed. Exits 0 on PASS and FAIL alike (it is a report), non-zero on errors.
+
+Run by ``make bench`` / ``tools/bench.sh [installed_base] [OPTIONS]``; by
+hand: ``.venv/bin/python tools/bench_installed_base.py [OPTIONS] -d DB
+--addons-path=... [other Odoo options]``.
+"""
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+from contextlib import closing
+
+import odoo
+from odoo import Command, api
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+TARGET_RATIO = 1.15  # hook/baseline wall time of one delivery
+SKIP = {"service_skip_installed_base": True}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n", 1)[0],
+        epilog="Other options are Odoo's: -d DB, --addons-path, --db_host, ...",
+    )
+    parser.add_argument(
+        "--serials", type=int, default=1000, help="serials per delivery (1000)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="deliveries timed per variant (3)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile of the hook alone on one delivery of N serials",
+    )
+    args, odoo_args = parser.parse_known_args(argv)
+    if args.serials < 1 or args.rounds < 1:
+        parser.error("--serials and --rounds must be at least 1")
+    return args, odoo_args
+
+
+class InstalledBaseBench:
+    def __init__(self, env):
+        # set-up runs as superuser without chatter noise; measures as admin
+        self.setup_env = env(
+            context=dict(
+                env.context,
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_notrack=True,
+            )
+        )
+        admin = env.ref("base.user_admin")
+        self.env = env(user=admin, su=False, context=admin.context_get())
+        self.cr = env.cr
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        )
+        self.stock = warehouse.lot_stock_id
+        self.out_type = warehouse.out_type_id
+        self.customers = env.ref("stock.stock_location_customers")
+        self.count = 0
+
+    def delivery(self, serials):
+        """A reserved, picked delivery of ``serials`` fresh serials of a fresh
+        installed-base product to a fresh customer; flushed, cache emptied."""
+        self.count += 1
+        env = self.setup_env
+        tag = f"BENCH{self.count:03d}"
+        product = env["product.product"].create(
+            {
+                "name": f"Bench device {tag}",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "service_installed_base": True,
+                "service_warranty_months": 24,
+            }
+        )
+        lots = env["stock.lot"].create(
+            [
+                {"name": f"{tag}-{i:05d}", "product_id": product.id}
+                for i in range(serials)
+            ]
+        )
+        quants = env["stock.quant"]
+        for lot in lots:
+            quants._update_available_quantity(product, self.stock, 1, lot_id=lot)
+        customer = env["res.partner"].create(
+            {"name": f"Bench customer {tag}", "is_company": True}
+        )
+        picking = env["stock.picking"].create(
+            {
+                "picking_type_id": self.out_type.id,
+                "partner_id": customer.id,
+                "location_id": self.stock.id,
+                "location_dest_id": self.customers.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": serials,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.stock.id,
+                            "location_dest_id": self.customers.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        lines = picking.move_line_ids
+        if picking.state != "assigned" or len(lines.lot_id) != serials:
+            raise RuntimeError(
+                f"{tag}: {len(lines.lot_id)} of {serials} serials reserved "
+                f"(picking state {picking.state})"
+            )
+        picking.move_ids.picked = True
+        env.flush_all()
+        env.invalidate_all()
+        return picking.id
+
+    def measure(self, func, profile=None):
+        """Run ``func`` then flush as a commit would: (seconds, queries)."""
+        cr = self.cr
+        queries = cr.sql_log_count
+        start = time.perf_counter()
+        if profile:
+            profile.enable()
+        func()
+        cr.flush()  # env.flush_all() + pre-commit hooks (mail tracking)
+        if profile:
+            profile.disable()
+        seconds = time.perf_counter() - start
+        return seconds, cr.sql_log_count - queries
+
+    def check_lots(self, picking, state):
+        lots = picking.move_line_ids.lot_id.sudo()
+        wrong = lots.filtered(lambda lot: lot.service_state != state)
+        if state == "installed":
+            wrong |= lots.filtered(
+                lambda lot: lot.service_partner_id != picking.partner_id
+            )
+        if wrong:
+            raise RuntimeError(
+                f"{picking.name}: {len(wrong)} of {len(lots)} serials are not "
+                f"{state} after the validation"
+            )
+
+    def validate(self, serials, hook):
+        """Time the validation of a fresh delivery; rolled back afterwards."""
+        with closing(self.cr.savepoint()):
+            picking_id = self.delivery(serials)
+            env = self.env if hook else self.env(context=dict(self.env.context, **SKIP))
+            picking = env["stock.picking"].browse(picking_id)
+            result = self.measure(picking._action_done)
+            if picking.state != "done":
+                raise RuntimeError(f"{picking.name} is {picking.state}, not done")
+            self.check_lots(picking, "installed" if hook else "in_stock")
+        self.env.invalidate_all(flush=False)
+        self.cr.postcommit.clear()
+        return result
+
+    def hook_alone(self, serials, profile=None):
+        """Time the hook alone on a delivery validated without it."""
+        with closing(self.cr.savepoint()):
+            picking_id = self.delivery(serials)
+            picking = self.env(context=dict(self.env.context, **SKIP))[
+                "stock.picking"
+            ].browse(picking_id)
+            picking._action_done()
+            self.cr.flush()
+            move_ids = picking.move_ids.ids
+            self.env.invalidate_all()
+            moves = self.env["stock.move"].browse(move_ids)
+            result = self.measure(moves._service_register_installed_base, profile)
+            self.check_lots(self.env["stock.picking"].browse(picking_id), "installed")
+        self.env.invalidate_all(flush=False)
+        self.cr.postcommit.clear()
+        return result
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def run(env, args):
+    bench = InstalledBaseBench(env)
+    n, rounds = args.serials, args.rounds
+    small = 100 if n > 100 else max(1, n // 10)
+    sizes = (small, n) if small < n else (n,)
+    # warm-up: registry caches, translations, ... are loaded for both variants
+    for hook in (False, True):
+        bench.validate(min(n, 20), hook)
+    bench.hook_alone(min(n, 20))
+
+    times = {False: [], True: []}
+    queries = {False: [], True: []}
+    alone = {size: [] for size in sizes}
+    for r in range(rounds):
+        for hook in (False, True) if r % 2 == 0 else (True, False):
+            seconds, count = bench.validate(n, hook)
+            times[hook].append(seconds)
+            queries[hook].append(count)
+            print(
+                f"  round {r + 1}/{rounds} {'with hook' if hook else 'baseline '}: "
+                f"{seconds:7.3f} s {count:6d} queries",
+                flush=True,
+            )
+        for size in sizes:
+            alone[size].append(bench.hook_alone(size))
+    profile = None
+    if args.profile:
+        profile = cProfile.Profile()
+        bench.hook_alone(n, profile)
+
+    base_s, hook_s = median(times[False]), median(times[True])
+    base_q, hook_q = median(queries[False]), median(queries[True])
+    ratio = hook_s / base_s
+    alone_s = {size: median(s for s, _q in alone[size]) for size in sizes}
+    alone_q = {size: max(q for _s, q in alone[size]) for size in sizes}
+    speed_ok = ratio <= TARGET_RATIO
+    queries_ok = alone_q[n] <= alone_q[sizes[0]]
+
+    width = 14
+    print()
+    print(
+        f"Installed-base hook: one delivery of {n} serials, median of {rounds} "
+        f"round(s), database {env.cr.dbname}"
+    )
+    print(f"  {'':34}{'baseline':>{width}}{'with hook':>{width}}")
+    print(f"  {'validation wall time (s)':34}{base_s:>{width}.3f}{hook_s:>{width}.3f}")
+    print(f"  {'SQL queries per delivery':34}{base_q:>{width}g}{hook_q:>{width}g}")
+    print(
+        f"  hook/baseline = {ratio:.2f}x (target <= {TARGET_RATIO:.2f}x): "
+        f"{'ok' if speed_ok else 'TOO SLOW'}"
+    )
+    print(f"  extra queries per delivery: {hook_q - base_q:+g}")
+    print(f"  {'hook alone':34}" + "".join(f"{f'{s} serials':>{width}}" for s in sizes))
+    print(f"  {'SQL queries':34}" + "".join(f"{alone_q[s]:>{width}d}" for s in sizes))
+    print(
+        f"  {'wall time (s)':34}" + "".join(f"{alone_s[s]:>{width}.3f}" for s in sizes)
+    )
+    if len(sizes) > 1:
+        print(
+            f"  hook queries at {sizes[0]} vs {n} serials: {alone_q[sizes[0]]} vs "
+            f"{alone_q[n]}: {'bounded' if queries_ok else 'GROW WITH THE SERIALS'}"
+        )
+    if profile:
+        print(f"\ncProfile of the hook alone on {n} serials (cumulative, top 40):")
+        stats = pstats.Stats(profile, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(40)
+    verdict = "PASS" if speed_ok and queries_ok else "FAIL"
+    print(
+        f"{verdict}: installed-base hook {ratio:.2f}x the baseline wall time "
+        f"(target <= {TARGET_RATIO:.2f}x), {alone_q[n]} queries for {n} serials"
+        + ("" if len(sizes) == 1 else f" ({alone_q[sizes[0]]} for {sizes[0]})")
+    )
+    if verdict == "FAIL" and not args.profile:
+        print("  profile it: tools/bench.sh installed_base --profile")
+
+
+def main(argv=None):
+    args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
+    config.parse_config(odoo_args, setup_logging=True)
+    dbs = config["db_name"]
+    if len(dbs) != 1:
+        sys.exit("give one database: -d DB")
+    registry = Registry(dbs[0])
+    with registry.cursor() as cr:
+        try:
+            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+            if not env["ir.module.module"].search_count(
+                [("name", "=", "service_management"), ("state", "=", "installed")]
+            ):
+                sys.exit(f"service_management is not installed in {cr.dbname}")
+            run(env, args)
+        finally:
+            cr.rollback()  # never commit anything
+
+
+if __name__ == "__main__":
+    main()
