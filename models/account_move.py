@@ -7,13 +7,12 @@ class AccountMove(models.Model):
 
     service_contract_id = fields.Many2one(
         "service.contract",
-        string="Service Contract",
         index="btree_not_null",
         copy=False,
         readonly=True,
     )
-    service_period_start = fields.Date(string="Service Period Start", copy=False)
-    service_period_end = fields.Date(string="Service Period End", copy=False)
+    service_period_start = fields.Date(copy=False)
+    service_period_end = fields.Date(copy=False)
 
     def action_view_service_contract(self):
         self.ensure_one()

@@ -23,6 +23,11 @@ class ResCompany(models.Model):
         "product's warranty ends.",
     )
 
+    service_travel_product_id = fields.Many2one(
+        "product.product",
+        string="Travel Product",
+        help="Service product that prices travel lines of interventions.",
+    )
     service_renewal_price_index = fields.Float(
         string="Renewal Price Index (%)",
         help="Fee lines of automatically renewed contracts are raised by this "

@@ -23,3 +23,6 @@ class ResConfigSettings(models.TransientModel):
     service_warranty_contract_on_delivery = fields.Boolean(
         related="company_id.service_warranty_contract_on_delivery", readonly=False
     )
+    service_travel_product_id = fields.Many2one(
+        related="company_id.service_travel_product_id", readonly=False
+    )

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from odoo import fields, models
 
 
@@ -18,6 +20,10 @@ class ResPartner(models.Model):
 
     service_contract_count = fields.Integer(
         compute="_compute_service_contract_count", string="Service Contracts Count"
+    )
+
+    service_intervention_count = fields.Integer(
+        compute="_compute_service_intervention_count", string="Interventions Count"
     )
 
     _service_distance_km_positive = models.Constraint(
@@ -54,6 +60,26 @@ class ResPartner(models.Model):
                 for holder, count in counts.items()
                 if holder.commercial_partner_id == partner.commercial_partner_id
             )
+
+    def _compute_service_intervention_count(self):
+        commercial = self.commercial_partner_id
+        counts = defaultdict(int)
+        for partner, count in self.env["service.intervention"]._read_group(
+            [("partner_id", "child_of", commercial.ids)], ["partner_id"], ["__count"]
+        ):
+            counts[partner.commercial_partner_id] += count
+        for partner in self:
+            partner.service_intervention_count = counts[partner.commercial_partner_id]
+
+    def action_view_service_interventions(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_intervention"
+        )
+        action["domain"] = [("partner_id", "child_of", customer.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
 
     def action_view_service_contracts(self):
         self.ensure_one()

@@ -238,10 +238,12 @@ class ServiceContract(models.Model):
     invoice_ids = fields.One2many(
         "account.move", "service_contract_id", string="Invoices", readonly=True
     )
-    invoice_count = fields.Integer(compute="_compute_invoice_count")
-    sale_order_id = fields.Many2one(
-        "sale.order", string="Sale Order", copy=False, index="btree_not_null"
+    intervention_ids = fields.One2many(
+        "service.intervention", "contract_id", string="Interventions", readonly=True
     )
+    intervention_count = fields.Integer(compute="_compute_intervention_count")
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+    sale_order_id = fields.Many2one("sale.order", copy=False, index="btree_not_null")
     sale_line_id = fields.Many2one(
         "sale.order.line", string="Sale Order Line", copy=False
     )
@@ -347,6 +349,27 @@ class ServiceContract(models.Model):
         for contract in self:
             contract.lot_count = len(contract.lot_ids)
 
+    def _compute_intervention_count(self):
+        counts = dict(
+            self.env["service.intervention"]._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+            )
+        )
+        for contract in self:
+            contract.intervention_count = counts.get(contract, 0)
+
+    def action_view_interventions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_intervention"
+        )
+        action["domain"] = [("contract_id", "=", self.id)]
+        action["context"] = {
+            "default_contract_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
+
     def _compute_invoice_count(self):
         counts = dict(
             self.env["account.move"]._read_group(
@@ -357,11 +380,6 @@ class ServiceContract(models.Model):
         )
         for contract in self:
             contract.invoice_count = counts.get(contract, 0)
-
-    def _compute_access_url(self):
-        super()._compute_access_url()
-        for contract in self:
-            contract.access_url = f"/my/service/contracts/{contract.id}"
 
     # ------------------------------------------------------------------
     # Constraints
@@ -513,8 +531,8 @@ class ServiceContract(models.Model):
                 )
 
     def _service_has_interventions(self):
-        """Hook: the interventions model tells whether this contract has any."""
-        return False
+        self.ensure_one()
+        return bool(self.intervention_ids)
 
     # ------------------------------------------------------------------
     # Actions

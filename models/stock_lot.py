@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.fields import Domain
+from odoo.fields import Command, Domain
 
 SERVICE_STATES = [
     ("in_stock", "In Stock"),
@@ -48,7 +48,6 @@ class StockLot(models.Model):
     warranty_end_date = fields.Date(string="Warranty End")
     service_state = fields.Selection(
         SERVICE_STATES,
-        string="Service State",
         default="in_stock",
         required=True,
         index=True,
@@ -86,6 +85,9 @@ class StockLot(models.Model):
         copy=False,
     )
     service_contract_count = fields.Integer(compute="_compute_service_contract_count")
+    service_intervention_count = fields.Integer(
+        compute="_compute_service_intervention_count", string="Interventions"
+    )
 
     @api.depends("warranty_end_date")
     @api.depends_context("date")
@@ -107,6 +109,31 @@ class StockLot(models.Model):
     def _compute_service_contract_count(self):
         for lot in self:
             lot.service_contract_count = len(lot.service_contract_ids)
+
+    def _compute_service_intervention_count(self):
+        counts = dict(
+            self.env["service.intervention.object"]._read_group(
+                [("lot_id", "in", self.ids)],
+                ["lot_id"],
+                ["intervention_id:count_distinct"],
+            )
+        )
+        for lot in self:
+            lot.service_intervention_count = counts.get(lot, 0)
+
+    def action_view_service_interventions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_intervention"
+        )
+        action["domain"] = [("object_ids.lot_id", "=", self.id)]
+        action["context"] = {
+            "default_partner_id": self.service_partner_id.id,
+            "default_object_ids": [
+                Command.create({"lot_id": self.id, "product_id": self.product_id.id})
+            ],
+        }
+        return action
 
     @api.model
     def _service_today(self):
@@ -338,48 +365,51 @@ class StockLot(models.Model):
         today = fields.Date.to_date(date) or fields.Date.context_today(self)
         todo_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("stock.lot")
+        companies = self.env["res.company"].search([("active", "=", True)], limit=1000)
+        longest = max(companies.mapped("service_warranty_reminder_days") or [0])
+        lots = self.search(
+            [
+                ("service_state", "=", "installed"),
+                ("service_warranty_reminded", "=", False),
+                ("warranty_end_date", ">=", today),
+                ("warranty_end_date", "<=", today + timedelta(days=longest)),
+            ]
+        )
         activities = []
         reminded = self.browse()
-        for company in self.env["res.company"].search([]):
-            horizon = today + timedelta(days=company.service_warranty_reminder_days)
-            lots = self.search(
-                [
-                    ("company_id", "in", [company.id, False]),
-                    ("service_state", "=", "installed"),
-                    ("service_warranty_reminded", "=", False),
-                    ("warranty_end_date", ">=", today),
-                    ("warranty_end_date", "<=", horizon),
-                ]
+        for lot in lots:
+            company = lot.company_id or self.env.company
+            if lot.warranty_end_date > today + timedelta(
+                days=company.service_warranty_reminder_days
+            ):
+                continue
+            user = (
+                lot.service_partner_id.user_id
+                or lot.product_id.with_company(company).responsible_id
+                or self.env.user
             )
-            lots -= reminded
-            for lot in lots:
-                user = (
-                    lot.service_partner_id.user_id
-                    or lot.product_id.with_company(company).responsible_id
-                    or self.env.user
-                )
-                activities.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": lot.id,
-                        "activity_type_id": todo_type.id,
-                        "user_id": user.id,
-                        "date_deadline": lot.warranty_end_date,
-                        "summary": self.env._(
-                            "Warranty of %(serial)s ends on %(date)s",
-                            serial=lot.name,
-                            date=lot.warranty_end_date,
-                        ),
-                        "note": self.env._(
-                            "Offer %(customer)s a maintenance contract before "
-                            "the warranty of %(product)s (%(serial)s) ends.",
-                            customer=lot.service_partner_id.display_name,
-                            product=lot.product_id.display_name,
-                            serial=lot.name,
-                        ),
-                    }
-                )
-            reminded |= lots
+            activities.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lot.id,
+                    "activity_type_id": todo_type.id,
+                    "user_id": user.id,
+                    "date_deadline": lot.warranty_end_date,
+                    "summary": self.env._(
+                        "Warranty of %(serial)s ends on %(date)s",
+                        serial=lot.name,
+                        date=lot.warranty_end_date,
+                    ),
+                    "note": self.env._(
+                        "Offer %(customer)s a maintenance contract before "
+                        "the warranty of %(product)s (%(serial)s) ends.",
+                        customer=lot.service_partner_id.display_name,
+                        product=lot.product_id.display_name,
+                        serial=lot.name,
+                    ),
+                }
+            )
+            reminded |= lot
         self.env["mail.activity"].create(activities)
         reminded.write({"service_warranty_reminded": True})
         return len(activities)

@@ -84,9 +84,7 @@ class TestContractSale(ContractCommon):
         # confirming the order dates it: the contract starts that day
         start = fields.Date.context_today(order, order.date_order)
         self.assertEqual(contract.date_start, start)
-        self.assertEqual(
-            contract.date_end, start + relativedelta(months=24, days=-1)
-        )
+        self.assertEqual(contract.date_end, start + relativedelta(months=24, days=-1))
         self.assertEqual(contract.next_invoice_date, contract.date_start)
         self.assertEqual(contract.line_ids.price_unit, 480.0)
         self.assertEqual(contract.sale_line_id, order.order_line)

@@ -1,0 +1,581 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from urllib.parse import quote_plus
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
+
+PLACES = [("on_site", "On Site"), ("in_house", "In House")]
+
+
+class ServiceIntervention(models.Model):
+    _name = "service.intervention"
+    _description = "Service Intervention"
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _order = "priority desc, scheduled_start, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, default="/"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        check_company=True,
+        index=True,
+    )
+    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
+    partner_shipping_id = fields.Many2one(
+        "res.partner",
+        string="Site",
+        compute="_compute_partner_addresses",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    partner_invoice_id = fields.Many2one(
+        "res.partner",
+        string="Invoice Address",
+        compute="_compute_partner_addresses",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    contract_id = fields.Many2one(
+        "service.contract",
+        compute="_compute_contract_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        tracking=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id), "
+        "('state', '=', 'running')]",
+        index="btree_not_null",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        compute="_compute_pricelist_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Dispatcher",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    technician_id = fields.Many2one(
+        "hr.employee",
+        string="Technician",
+        tracking=True,
+        check_company=True,
+        index="btree_not_null",
+    )
+    technician_ids = fields.Many2many(
+        "hr.employee", string="Other Technicians", check_company=True
+    )
+    technician_user_id = fields.Many2one(
+        related="technician_id.user_id", string="Technician User", store=True
+    )
+    origin = fields.Selection(
+        [("planned", "Planned"), ("request", "Request")],
+        required=True,
+        default="request",
+    )
+    place = fields.Selection(PLACES, required=True, default="on_site", tracking=True)
+    priority = fields.Selection(
+        [("0", "Normal"), ("1", "Urgent")], default="0", index=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("scheduled", "Scheduled"),
+            ("in_progress", "In Progress"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    invoice_status = fields.Selection(
+        [
+            ("no", "Nothing to Invoice"),
+            ("to_invoice", "To Invoice"),
+            ("invoiced", "Invoiced"),
+        ],
+        compute="_compute_invoice_status",
+        store=True,
+        index=True,
+    )
+    date_request = fields.Datetime(
+        string="Requested On", default=fields.Datetime.now, required=True
+    )
+    scheduled_start = fields.Datetime(tracking=True)
+    scheduled_end = fields.Datetime(
+        compute="_compute_scheduled_end", store=True, readonly=False
+    )
+    scheduled_duration = fields.Float(
+        string="Planned Hours",
+        compute="_compute_scheduled_duration",
+        store=True,
+        readonly=False,
+    )
+    actual_start = fields.Datetime(copy=False, readonly=True)
+    actual_end = fields.Datetime(copy=False, readonly=True)
+    protocol_id = fields.Many2one("service.protocol", check_company=True)
+    description = fields.Html(string="Request")
+    work_summary = fields.Html(string="Work Done")
+    signature = fields.Binary(copy=False, attachment=True)
+    signed_by = fields.Char(copy=False)
+    signed_on = fields.Datetime(copy=False)
+    object_ids = fields.One2many(
+        "service.intervention.object", "intervention_id", string="Objects", copy=True
+    )
+    line_ids = fields.One2many(
+        "service.intervention.line", "intervention_id", string="Work Lines", copy=True
+    )
+    location_id = fields.Many2one(
+        "stock.location",
+        string="Parts From",
+        compute="_compute_location_id",
+        store=True,
+        readonly=False,
+        check_company=True,
+        domain="[('usage', '=', 'internal')]",
+        help="Stock location the spare parts leave from when the intervention "
+        "is done: the technician's van, else the company's warehouse.",
+    )
+    invoice_ids = fields.Many2many(
+        "account.move", compute="_compute_invoice_ids", string="Invoices"
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    amount_total = fields.Monetary(
+        compute="_compute_amounts", store=True, string="Customer Pays"
+    )
+    cost_total = fields.Monetary(compute="_compute_amounts", store=True, string="Cost")
+    lot_ids = fields.Many2many(
+        "stock.lot",
+        compute="_compute_lot_ids",
+        search="_search_lot_ids",
+        string="Serials",
+    )
+    note = fields.Html(string="Notes")
+    color = fields.Integer(related="technician_id.color")
+    map_url = fields.Char(compute="_compute_map_url", string="Map")
+
+    _schedule_order = models.Constraint(
+        "CHECK(scheduled_end IS NULL OR scheduled_start IS NULL "
+        "OR scheduled_end >= scheduled_start)",
+        "An intervention cannot end before it starts: fix the scheduled dates.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("partner_id")
+    def _compute_partner_addresses(self):
+        for intervention in self:
+            addresses = intervention.partner_id.address_get(["invoice", "delivery"])
+            intervention.partner_shipping_id = addresses["delivery"]
+            intervention.partner_invoice_id = addresses["invoice"]
+
+    @api.depends("partner_id", "object_ids.lot_id")
+    def _compute_contract_id(self):
+        """Propose the running contract covering one of the objects, else the
+        customer's running assistance contract."""
+        customers = self.partner_id.commercial_partner_id
+        contracts = self.env["service.contract"].search(
+            [("partner_id", "child_of", customers.ids), ("state", "=", "running")],
+            order="date_start desc, id desc",
+        )
+        for intervention in self:
+            if intervention.contract_id in contracts:
+                continue
+            customer = intervention.partner_id.commercial_partner_id
+            mine = contracts.filtered(
+                lambda c, customer=customer: (
+                    c.partner_id.commercial_partner_id == customer
+                )
+            )
+            lots = intervention.object_ids.lot_id
+            covering = mine.filtered(lambda c, lots=lots: c.lot_ids & lots)
+            assistance = mine.filtered(lambda c: c.contract_type == "assistance")
+            intervention.contract_id = (covering or assistance)[:1]
+
+    @api.depends("contract_id", "partner_id", "company_id")
+    def _compute_pricelist_id(self):
+        for intervention in self:
+            intervention.pricelist_id = (
+                intervention.contract_id.pricelist_id
+                or intervention.partner_id.with_company(
+                    intervention.company_id
+                ).property_product_pricelist
+            )
+
+    @api.depends("technician_id", "company_id")
+    def _compute_location_id(self):
+        warehouses = self.env["stock.warehouse"].search(
+            [("company_id", "in", self.company_id.ids)]
+        )
+        for intervention in self:
+            warehouse = warehouses.filtered(
+                lambda w, c=intervention.company_id: w.company_id == c
+            )[:1]
+            intervention.location_id = (
+                intervention.technician_id.service_location_id or warehouse.lot_stock_id
+            )
+
+    @api.depends("scheduled_start", "scheduled_duration")
+    def _compute_scheduled_end(self):
+        for intervention in self:
+            if intervention.scheduled_start:
+                intervention.scheduled_end = fields.Datetime.add(
+                    intervention.scheduled_start,
+                    minutes=round((intervention.scheduled_duration or 1.0) * 60),
+                )
+
+    @api.depends("protocol_id")
+    def _compute_scheduled_duration(self):
+        for intervention in self:
+            if intervention.protocol_id:
+                intervention.scheduled_duration = intervention.protocol_id.planned_hours
+            elif not intervention.scheduled_duration:
+                intervention.scheduled_duration = 1.0
+
+    @api.depends("line_ids.invoice_status")
+    def _compute_invoice_status(self):
+        for intervention in self:
+            statuses = set(intervention.line_ids.mapped("invoice_status"))
+            if "to_invoice" in statuses:
+                intervention.invoice_status = "to_invoice"
+            elif "invoiced" in statuses:
+                intervention.invoice_status = "invoiced"
+            else:
+                intervention.invoice_status = "no"
+
+    @api.depends("line_ids.price_subtotal", "line_ids.cost_subtotal")
+    def _compute_amounts(self):
+        for intervention in self:
+            intervention.amount_total = sum(
+                intervention.line_ids.mapped("price_subtotal")
+            )
+            intervention.cost_total = sum(intervention.line_ids.mapped("cost_subtotal"))
+
+    def _compute_invoice_ids(self):
+        for intervention in self:
+            moves = intervention.line_ids.invoice_line_ids.move_id
+            intervention.invoice_ids = moves
+            intervention.invoice_count = len(moves)
+
+    @api.depends(
+        "partner_shipping_id.street",
+        "partner_shipping_id.city",
+        "partner_shipping_id.zip",
+        "partner_shipping_id.country_id",
+    )
+    def _compute_map_url(self):
+        for intervention in self:
+            site = intervention.partner_shipping_id
+            address = ", ".join(
+                part
+                for part in (site.street, site.zip, site.city, site.country_id.name)
+                if part
+            )
+            intervention.map_url = (
+                f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
+                if address
+                else False
+            )
+
+    @api.depends("object_ids.lot_id")
+    def _compute_lot_ids(self):
+        for intervention in self:
+            intervention.lot_ids = intervention.object_ids.lot_id
+
+    def _search_lot_ids(self, operator, value):
+        return [("object_ids.lot_id", operator, value)]
+
+    # ------------------------------------------------------------------
+    # Constraints and onchanges
+    # ------------------------------------------------------------------
+    @api.constrains("actual_start", "actual_end")
+    def _check_actual_dates(self):
+        for intervention in self:
+            if (
+                intervention.actual_start
+                and intervention.actual_end
+                and intervention.actual_end < intervention.actual_start
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Intervention %(name)s cannot end before it started.",
+                        name=intervention.name,
+                    )
+                )
+
+    @api.onchange("signature")
+    def _onchange_signature(self):
+        if self.signature and not self.signed_on:
+            self.signed_on = fields.Datetime.now()
+            self.signed_by = self.signed_by or self.partner_id.name
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("service.intervention")
+                    or "/"
+                )
+        interventions = super().create(vals_list)
+        interventions.filtered(
+            lambda i: i.place == "in_house"
+        )._service_sync_lot_state()
+        return interventions
+
+    def write(self, vals):
+        if vals.get("signature") and "signed_on" not in vals:
+            vals = dict(vals, signed_on=fields.Datetime.now())
+        result = super().write(vals)
+        if "place" in vals:
+            self._service_sync_lot_state()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done(self):
+        if any(i.state == "done" or i.invoice_status == "invoiced" for i in self):
+            raise UserError(
+                self.env._(
+                    "Done or invoiced interventions cannot be deleted: cancel "
+                    "them instead."
+                )
+            )
+
+    def _service_sync_lot_state(self):
+        """Serials follow the intervention: in repair while in house, back
+        installed when the intervention returns on site or ends."""
+        in_house = self.filtered(
+            lambda i: i.place == "in_house" and i.state not in ("done", "cancelled")
+        )
+        lots_in_repair = in_house.object_ids.lot_id.filtered(
+            lambda lot: lot.service_state == "installed"
+        )
+        back = (self - in_house).object_ids.lot_id.filtered(
+            lambda lot: lot.service_state == "in_repair"
+        )
+        if lots_in_repair:
+            lots_in_repair.sudo().write({"service_state": "in_repair"})
+        if back:
+            back.sudo().write({"service_state": "installed"})
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _check_state(self, allowed, action):
+        for intervention in self:
+            if intervention.state not in allowed:
+                raise UserError(
+                    self.env._(
+                        "Intervention %(name)s is %(state)s: it cannot be %(action)s.",
+                        name=intervention.name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[intervention.state],
+                        action=action,
+                    )
+                )
+
+    def action_schedule(self):
+        self._check_state(("draft",), self.env._("scheduled"))
+        for intervention in self:
+            if not intervention.scheduled_start or not intervention.technician_id:
+                raise UserError(
+                    self.env._(
+                        "Set the date and the technician of %(name)s before "
+                        "scheduling it.",
+                        name=intervention.name,
+                    )
+                )
+        self.write({"state": "scheduled"})
+        return True
+
+    def action_start(self):
+        self._check_state(("draft", "scheduled"), self.env._("started"))
+        self.write({"state": "in_progress", "actual_start": fields.Datetime.now()})
+        return True
+
+    def action_done(self):
+        """Finish: check the work, then take the parts out of stock; the state
+        change and the stock moves happen in one transaction."""
+        self._check_state(("in_progress",), self.env._("finished"))
+        for intervention in self:
+            if not intervention.line_ids:
+                raise UserError(
+                    self.env._(
+                        "Record the work done on %(name)s before finishing it.",
+                        name=intervention.name,
+                    )
+                )
+            missing = intervention.line_ids.filtered(
+                lambda line: line.protocol_step_id.mandatory and not line.done
+            )
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "Tick the mandatory steps of %(name)s before finishing "
+                        "it: %(steps)s.",
+                        name=intervention.name,
+                        steps=", ".join(missing.mapped("name")),
+                    )
+                )
+        self.write({"state": "done", "actual_end": fields.Datetime.now()})
+        self.line_ids._service_create_part_moves()
+        self._service_sync_lot_state()
+        return True
+
+    def action_reopen(self):
+        self._check_state(("done",), self.env._("re-opened"))
+        invoiced = self.filtered(
+            lambda i: any(line.invoice_status == "invoiced" for line in i.line_ids)
+        )
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "Intervention %(names)s is already invoiced: it cannot be "
+                    "re-opened. Cancel its invoice first.",
+                    names=", ".join(invoiced.mapped("name")),
+                )
+            )
+        self.write({"state": "in_progress", "actual_end": False})
+        for intervention in self.filtered(lambda i: i.line_ids.stock_move_id):
+            intervention.message_post(
+                body=self.env._(
+                    "Re-opened: the spare parts already taken out of stock stay "
+                    "delivered; only new part lines will move stock when it is "
+                    "done again."
+                )
+            )
+        return True
+
+    def action_cancel(self):
+        self._check_state(
+            ("draft", "scheduled", "in_progress"), self.env._("cancelled")
+        )
+        self.write({"state": "cancelled"})
+        self._service_sync_lot_state()
+        return True
+
+    def action_draft(self):
+        self._check_state(("cancelled",), self.env._("reset to draft"))
+        self.write({"state": "draft"})
+        return True
+
+    def action_apply_protocol(self):
+        """Turn the protocol's steps into activity lines (with a checklist
+        tick) and their spare parts into part lines."""
+        for intervention in self:
+            protocol = intervention.protocol_id
+            if not protocol:
+                raise UserError(
+                    self.env._(
+                        "Choose the protocol to apply on %(name)s.",
+                        name=intervention.name,
+                    )
+                )
+            if intervention.state in ("done", "cancelled"):
+                intervention._check_state(
+                    ("draft", "scheduled", "in_progress"), self.env._("changed")
+                )
+            applied = intervention.line_ids.protocol_step_id
+            obj = intervention.object_ids[:1]
+            commands = []
+            for step in protocol.step_ids - applied:
+                commands.append(
+                    Command.create(
+                        intervention._prepare_step_line(step, "activity", obj)
+                    )
+                )
+                if step.product_id:
+                    commands.append(
+                        Command.create(
+                            intervention._prepare_step_line(step, "part", obj)
+                        )
+                    )
+            intervention.line_ids = commands
+        return True
+
+    def _prepare_step_line(self, step, line_type, obj):
+        self.ensure_one()
+        values = {
+            "line_type": line_type,
+            "protocol_step_id": step.id,
+            "object_id": obj.id,
+            "sequence": step.sequence,
+        }
+        if line_type == "activity":
+            values.update(
+                name=step.name,
+                activity_type_id=step.activity_type_id.id,
+                quantity=step.planned_hours,
+                employee_id=self.technician_id.id,
+                note=step.instructions,
+            )
+        else:
+            values.update(
+                name=step.product_id.display_name,
+                product_id=step.product_id.id,
+                quantity=step.product_qty,
+            )
+        return values
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.invoice_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_sign(self):
+        """Open the intervention in the signature dialog."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customer Signature"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "service_management.service_intervention_view_form_sign"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+        }

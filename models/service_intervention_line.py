@@ -1,0 +1,515 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
+
+LINE_TYPES = [
+    ("activity", "Activity"),
+    ("part", "Spare Part"),
+    ("travel", "Travel"),
+    ("mileage", "Mileage"),
+    ("expense", "Expense"),
+]
+# which contract coverage applies to which kind of work
+COVERAGE_FIELD = {
+    "activity": "coverage_labor_pct",
+    "part": "coverage_parts_pct",
+    "travel": "coverage_travel_pct",
+    "mileage": "coverage_travel_pct",
+}
+# fields that describe the work: frozen once the intervention is done or invoiced
+WORK_FIELDS = {
+    "line_type",
+    "object_id",
+    "activity_type_id",
+    "employee_id",
+    "date",
+    "quantity",
+    "product_id",
+    "lot_id",
+    "uom_id",
+    "price_unit",
+    "discount",
+    "billable",
+    "coverage_pct",
+    "unit_cost",
+}
+
+
+class ServiceInterventionLine(models.Model):
+    _name = "service.intervention.line"
+    _description = "Intervention Work Line"
+    _order = "intervention_id, sequence, id"
+    _check_company_auto = True
+
+    intervention_id = fields.Many2one(
+        "service.intervention", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="intervention_id.company_id", store=True)
+    currency_id = fields.Many2one(related="intervention_id.currency_id")
+    partner_id = fields.Many2one(
+        related="intervention_id.partner_id", store=True, string="Customer"
+    )
+    intervention_state = fields.Selection(related="intervention_id.state")
+    sequence = fields.Integer(default=10)
+    object_id = fields.Many2one(
+        "service.intervention.object",
+        string="Object",
+        domain="[('intervention_id', '=', intervention_id)]",
+        ondelete="set null",
+    )
+    line_type = fields.Selection(LINE_TYPES, required=True, default="activity")
+    name = fields.Char(
+        string="Description",
+        compute="_compute_name",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    activity_type_id = fields.Many2one("service.activity.type", check_company=True)
+    protocol_step_id = fields.Many2one("service.protocol.step", ondelete="set null")
+    mandatory = fields.Boolean(related="protocol_step_id.mandatory")
+    employee_id = fields.Many2one(
+        "hr.employee",
+        string="Technician",
+        compute="_compute_employee_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        index="btree_not_null",
+    )
+    date = fields.Date(default=fields.Date.context_today, required=True, index=True)
+    quantity = fields.Float(
+        compute="_compute_quantity",
+        store=True,
+        readonly=False,
+        precompute=True,
+        digits="Product Unit",
+        help="Hours for activities, km for mileage, units otherwise.",
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        compute="_compute_product_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Part Serial/Lot",
+        check_company=True,
+        domain="[('product_id', '=', product_id)]",
+    )
+    uom_id = fields.Many2one(
+        "uom.uom",
+        string="Unit",
+        compute="_compute_uom_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    price_unit = fields.Float(
+        compute="_compute_price_unit",
+        store=True,
+        readonly=False,
+        precompute=True,
+        digits="Product Price",
+    )
+    discount = fields.Float(string="Discount (%)", digits="Discount")
+    billable = fields.Boolean(
+        compute="_compute_billable", store=True, readonly=False, precompute=True
+    )
+    coverage_pct = fields.Float(
+        string="Coverage (%)",
+        compute="_compute_coverage",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    coverage_reason = fields.Char(
+        compute="_compute_coverage", store=True, readonly=False, precompute=True
+    )
+    amount_gross = fields.Monetary(
+        compute="_compute_amounts", store=True, string="Amount Before Coverage"
+    )
+    price_subtotal = fields.Monetary(
+        compute="_compute_amounts", store=True, string="Customer Pays"
+    )
+    unit_cost = fields.Float(
+        compute="_compute_unit_cost",
+        store=True,
+        readonly=False,
+        precompute=True,
+        digits="Product Price",
+    )
+    cost_subtotal = fields.Monetary(
+        compute="_compute_amounts", store=True, string="Cost"
+    )
+    margin = fields.Monetary(compute="_compute_amounts", store=True)
+    stock_move_id = fields.Many2one("stock.move", copy=False, readonly=True)
+    done = fields.Boolean(string="Done", copy=False)
+    invoice_line_ids = fields.Many2many(
+        "account.move.line",
+        "service_intervention_line_account_move_line_rel",
+        "intervention_line_id",
+        "move_line_id",
+        string="Invoice Lines",
+        copy=False,
+        readonly=True,
+    )
+    invoice_status = fields.Selection(
+        [
+            ("no", "Nothing to Invoice"),
+            ("to_invoice", "To Invoice"),
+            ("invoiced", "Invoiced"),
+        ],
+        compute="_compute_invoice_status",
+        store=True,
+        index=True,
+    )
+    note = fields.Html(string="Notes")
+
+    _quantity_positive = models.Constraint(
+        "CHECK(quantity >= 0)",
+        "Hours, quantities and km of a work line cannot be negative.",
+    )
+    _discount_range = models.Constraint(
+        "CHECK(discount BETWEEN 0 AND 100)",
+        "The discount of a work line must be between 0 and 100%.",
+    )
+    _coverage_range = models.Constraint(
+        "CHECK(coverage_pct BETWEEN 0 AND 100)",
+        "The coverage of a work line must be between 0 and 100%.",
+    )
+    _price_positive = models.Constraint(
+        "CHECK(price_unit >= 0 AND unit_cost >= 0)",
+        "Prices and costs of a work line cannot be negative.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    def _is_frozen(self):
+        """Values of done or invoiced work are history: never recomputed."""
+        self.ensure_one()
+        return self.intervention_id.state == "done" or self.invoice_line_ids
+
+    @api.depends("line_type", "activity_type_id", "product_id")
+    def _compute_name(self):
+        for line in self:
+            if line.line_type == "activity" and line.activity_type_id:
+                line.name = line.name or line.activity_type_id.name
+            elif line.product_id:
+                line.name = line.product_id.display_name
+            elif not line.name:
+                line.name = dict(LINE_TYPES)[line.line_type]
+
+    @api.depends("line_type", "intervention_id.technician_id")
+    def _compute_employee_id(self):
+        for line in self:
+            if line.line_type == "activity" and not line.employee_id:
+                line.employee_id = line.intervention_id.technician_id
+
+    @api.depends("line_type", "activity_type_id")
+    def _compute_product_id(self):
+        for line in self:
+            company = line.intervention_id.company_id or self.env.company
+            if line.line_type == "activity" and line.activity_type_id.product_id:
+                line.product_id = line.activity_type_id.product_id
+            elif line.line_type == "mileage" and not line.product_id:
+                line.product_id = company.service_mileage_product_id
+            elif line.line_type == "travel" and not line.product_id:
+                line.product_id = company.service_travel_product_id
+
+    @api.depends("line_type", "activity_type_id", "intervention_id.partner_id")
+    def _compute_quantity(self):
+        for line in self:
+            if line.quantity:
+                continue
+            if line.line_type == "activity":
+                line.quantity = line.activity_type_id.default_duration
+            elif line.line_type == "mileage":
+                line.quantity = line.intervention_id.partner_id.service_distance_km
+            else:
+                line.quantity = 1.0
+
+    @api.depends("product_id")
+    def _compute_uom_id(self):
+        for line in self:
+            line.uom_id = line.product_id.uom_id or line.uom_id
+
+    @api.depends("product_id", "quantity", "uom_id", "intervention_id.pricelist_id")
+    def _compute_price_unit(self):
+        for line in self:
+            if line._is_frozen():
+                line.price_unit = line.price_unit
+                continue
+            if not line.product_id:
+                line.price_unit = line.price_unit or 0.0
+                continue
+            pricelist = line.intervention_id.pricelist_id
+            line.price_unit = (
+                pricelist._get_product_price(
+                    line.product_id,
+                    line.quantity or 1.0,
+                    uom=line.uom_id,
+                    date=line.date,
+                )
+                if pricelist
+                else line.product_id.lst_price
+            )
+
+    @api.depends("line_type", "activity_type_id")
+    def _compute_billable(self):
+        for line in self:
+            if line._is_frozen():
+                line.billable = line.billable
+            elif line.line_type == "activity" and line.activity_type_id:
+                line.billable = line.activity_type_id.billable
+            else:
+                line.billable = True
+
+    @api.depends(
+        "line_type",
+        "date",
+        "object_id.lot_id.warranty_end_date",
+        "intervention_id.contract_id",
+        "intervention_id.contract_id.state",
+        "intervention_id.contract_id.coverage_labor_pct",
+        "intervention_id.contract_id.coverage_parts_pct",
+        "intervention_id.contract_id.coverage_travel_pct",
+    )
+    def _compute_coverage(self):
+        for line in self:
+            if line._is_frozen():
+                line.coverage_pct = line.coverage_pct
+                line.coverage_reason = line.coverage_reason
+                continue
+            line.coverage_pct, line.coverage_reason = line._service_coverage()
+
+    def _service_coverage(self):
+        """(percentage, reason) of this work paid by warranty or contract."""
+        self.ensure_one()
+        lot = self.object_id.lot_id
+        date = self.date or fields.Date.context_today(self)
+        if (
+            self.line_type in ("activity", "part")
+            and lot.warranty_end_date
+            and date <= lot.warranty_end_date
+        ):
+            return 100.0, self.env._(
+                "Warranty until %(date)s",
+                date=format_date(self.env, lot.warranty_end_date),
+            )
+        contract = self.intervention_id.contract_id
+        field_name = COVERAGE_FIELD.get(self.line_type)
+        if (
+            contract
+            and field_name
+            and contract.state == "running"
+            and contract[field_name]
+        ):
+            label = {
+                "coverage_labor_pct": self.env._("labour"),
+                "coverage_parts_pct": self.env._("parts"),
+                "coverage_travel_pct": self.env._("travel"),
+            }[field_name]
+            return contract[field_name], self.env._(
+                "%(contract)s: %(kind)s %(pct)s%%",
+                contract=contract.name,
+                kind=label,
+                pct=f"{contract[field_name]:g}",
+            )
+        return 0.0, False
+
+    @api.depends("line_type", "product_id", "employee_id", "activity_type_id")
+    def _compute_unit_cost(self):
+        for line in self:
+            if line._is_frozen():
+                line.unit_cost = line.unit_cost
+            elif line.line_type == "activity":
+                line.unit_cost = (
+                    line.employee_id.sudo().hourly_cost
+                    or line.activity_type_id.cost_per_hour
+                )
+            elif line.line_type == "expense":
+                line.unit_cost = line.price_unit or line.product_id.standard_price
+            else:
+                line.unit_cost = line.product_id.standard_price
+
+    @api.depends(
+        "quantity", "price_unit", "discount", "coverage_pct", "billable", "unit_cost"
+    )
+    def _compute_amounts(self):
+        for line in self:
+            currency = line.currency_id or self.env.company.currency_id
+            gross = line.quantity * line.price_unit * (1 - line.discount / 100.0)
+            line.amount_gross = currency.round(gross)
+            line.price_subtotal = (
+                currency.round(gross * (1 - line.coverage_pct / 100.0))
+                if line.billable
+                else 0.0
+            )
+            line.cost_subtotal = currency.round(line.quantity * line.unit_cost)
+            line.margin = line.price_subtotal - line.cost_subtotal
+
+    @api.depends(
+        "intervention_id.state",
+        "billable",
+        "price_subtotal",
+        "invoice_line_ids.move_id.state",
+    )
+    def _compute_invoice_status(self):
+        for line in self:
+            invoiced = line.invoice_line_ids.filtered(
+                lambda aml: aml.move_id.state != "cancel"
+            )
+            if invoiced:
+                line.invoice_status = "invoiced"
+            elif (
+                line.intervention_id.state == "done"
+                and line.billable
+                and line.price_subtotal > 0
+            ):
+                line.invoice_status = "to_invoice"
+            else:
+                line.invoice_status = "no"
+
+    # ------------------------------------------------------------------
+    # CRUD: done or invoiced work is not edited
+    # ------------------------------------------------------------------
+    def _check_editable(self, fnames=None):
+        if self.env.context.get("service_line_force_write"):
+            return
+        if fnames is not None and not (
+            set(fnames) & (WORK_FIELDS | {"intervention_id"})
+        ):
+            return
+        invoiced = self.filtered(lambda line: line.invoice_status == "invoiced")
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "Intervention %(names)s is invoiced: its work lines cannot be "
+                    "changed. Cancel the invoice first.",
+                    names=", ".join(invoiced.intervention_id.mapped("name")),
+                )
+            )
+        closed = self.filtered(
+            lambda line: line.intervention_id.state in ("done", "cancelled")
+        )
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Intervention %(names)s is done or cancelled: re-open it to "
+                    "change its work lines.",
+                    names=", ".join(closed.intervention_id.mapped("name")),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_editable()
+        return lines
+
+    def write(self, vals):
+        self._check_editable(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_editable()
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------------
+    def _service_create_part_moves(self):
+        """One validated stock move per part line, from the intervention's
+        location to the customer, lots included."""
+        parts = self.filtered(
+            lambda line: (
+                line.line_type == "part"
+                and not line.stock_move_id
+                and line.product_id.type == "consu"
+                and line.quantity > 0
+            )
+        )
+        if not parts:
+            return self.env["stock.move"]
+        missing_lot = parts.filtered(
+            lambda line: line.product_id.tracking != "none" and not line.lot_id
+        )
+        if missing_lot:
+            raise UserError(
+                self.env._(
+                    "Enter the serial/lot of the spare parts %(parts)s.",
+                    parts=", ".join(missing_lot.mapped("product_id.display_name")),
+                )
+            )
+        customer_location = self.env.ref("stock.stock_location_customers")
+        vals_list = []
+        for line in parts:
+            intervention = line.intervention_id
+            source = intervention.location_id
+            if not source:
+                raise UserError(
+                    self.env._(
+                        "Set the stock location the parts of %(name)s leave from.",
+                        name=intervention.name,
+                    )
+                )
+            dest = (
+                intervention.partner_shipping_id.property_stock_customer
+                or customer_location
+            )
+            vals_list.append(
+                {
+                    "product_id": line.product_id.id,
+                    "product_uom_qty": line.quantity,
+                    "product_uom": (line.uom_id or line.product_id.uom_id).id,
+                    "location_id": source.id,
+                    "location_dest_id": dest.id,
+                    "partner_id": intervention.partner_shipping_id.id,
+                    "company_id": intervention.company_id.id,
+                    "origin": intervention.name,
+                    "reference": f"{intervention.name}: {line.name}",
+                    "move_line_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "lot_id": line.lot_id.id,
+                                "quantity": line.quantity,
+                                "product_uom_id": (
+                                    line.uom_id or line.product_id.uom_id
+                                ).id,
+                                "location_id": source.id,
+                                "location_dest_id": dest.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        moves = self.env["stock.move"].sudo().create(vals_list)
+        moves._action_confirm(merge=False)
+        moves.picked = True
+        moves._action_done()
+        for line, move in zip(parts, moves, strict=True):
+            line.with_context(service_line_force_write=True).stock_move_id = move
+        return moves
+
+    # ------------------------------------------------------------------
+    # Work reports
+    # ------------------------------------------------------------------
+    def _service_daily_groups(self):
+        """Activity lines grouped by (technician, day), sorted, for the daily
+        work report."""
+        groups = defaultdict(lambda: self.browse())
+        for line in self.filtered(lambda line: line.line_type == "activity"):
+            groups[(line.employee_id, line.date)] |= line
+        return sorted(
+            groups.items(), key=lambda item: (item[0][0].name or "", item[0][1])
+        )
