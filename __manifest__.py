@@ -39,6 +39,9 @@
         "wizard/service_installed_base_backfill_views.xml",
         "views/service_menus.xml",
         "report/service_contract_report.xml",
+        "report/service_intervention_report.xml",
+        "report/service_work_report.xml",
+        "data/mail_template_data.xml",
     ],
     "demo": [
         "demo/service_demo.xml",

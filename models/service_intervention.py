@@ -60,7 +60,13 @@ class ServiceIntervention(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        help="Currency of the prices: the pricelist's, else the company's.",
+    )
     pricelist_id = fields.Many2one(
         "product.pricelist",
         compute="_compute_pricelist_id",
@@ -167,7 +173,12 @@ class ServiceIntervention(models.Model):
     amount_total = fields.Monetary(
         compute="_compute_amounts", store=True, string="Customer Pays"
     )
-    cost_total = fields.Monetary(compute="_compute_amounts", store=True, string="Cost")
+    cost_total = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        string="Cost",
+        groups="service_management.group_service_officer,account.group_account_invoice",
+    )
     lot_ids = fields.Many2many(
         "stock.lot",
         compute="_compute_lot_ids",
@@ -227,6 +238,14 @@ class ServiceIntervention(models.Model):
                 ).property_product_pricelist
             )
 
+    @api.depends("pricelist_id", "company_id")
+    def _compute_currency_id(self):
+        for intervention in self:
+            intervention.currency_id = (
+                intervention.pricelist_id.currency_id
+                or intervention.company_id.currency_id
+            )
+
     @api.depends("technician_id", "company_id")
     def _compute_location_id(self):
         warehouses = self.env["stock.warehouse"].search(
@@ -274,7 +293,10 @@ class ServiceIntervention(models.Model):
             intervention.amount_total = sum(
                 intervention.line_ids.mapped("price_subtotal")
             )
-            intervention.cost_total = sum(intervention.line_ids.mapped("cost_subtotal"))
+            # costs are restricted to officers; totals are computed for anyone
+            intervention.cost_total = sum(
+                intervention.line_ids.sudo().mapped("cost_subtotal")
+            )
 
     def _compute_invoice_ids(self):
         for intervention in self:
@@ -357,8 +379,14 @@ class ServiceIntervention(models.Model):
         return interventions
 
     def write(self, vals):
-        if vals.get("signature") and "signed_on" not in vals:
-            vals = dict(vals, signed_on=fields.Datetime.now())
+        if "signature" in vals:
+            if vals["signature"]:
+                vals = dict(vals)
+                vals.setdefault("signed_on", fields.Datetime.now())
+                if not vals.get("signed_by") and len(self) == 1 and not self.signed_by:
+                    vals["signed_by"] = self.partner_id.name
+            else:
+                vals = dict(vals, signed_on=False, signed_by=False)
         result = super().write(vals)
         if "place" in vals:
             self._service_sync_lot_state()
@@ -451,6 +479,8 @@ class ServiceIntervention(models.Model):
                         steps=", ".join(missing.mapped("name")),
                     )
                 )
+        # prices, coverage and costs are computed now, then frozen by the state
+        self.line_ids.flush_recordset()
         self.write({"state": "done", "actual_end": fields.Datetime.now()})
         self.line_ids._service_create_part_moves()
         self._service_sync_lot_state()

@@ -139,11 +139,12 @@ class ServiceInterventionLine(models.Model):
     price_subtotal = fields.Monetary(
         compute="_compute_amounts", store=True, string="Customer Pays"
     )
+    # not precomputed: technicians create lines, only officers see costs
     unit_cost = fields.Float(
+        groups="service_management.group_service_officer,account.group_account_invoice",
         compute="_compute_unit_cost",
         store=True,
         readonly=False,
-        precompute=True,
         digits="Product Price",
     )
     cost_subtotal = fields.Monetary(
@@ -330,7 +331,7 @@ class ServiceInterventionLine(models.Model):
     def _compute_unit_cost(self):
         for line in self:
             if line._is_frozen():
-                line.unit_cost = line.unit_cost
+                line.unit_cost = line.sudo().unit_cost
             elif line.line_type == "activity":
                 line.unit_cost = (
                     line.employee_id.sudo().hourly_cost
@@ -354,7 +355,8 @@ class ServiceInterventionLine(models.Model):
                 if line.billable
                 else 0.0
             )
-            line.cost_subtotal = currency.round(line.quantity * line.unit_cost)
+            # costs are restricted to officers; they are computed for anyone
+            line.cost_subtotal = currency.round(line.quantity * line.sudo().unit_cost)
             line.margin = line.price_subtotal - line.cost_subtotal
 
     @api.depends(
@@ -511,5 +513,6 @@ class ServiceInterventionLine(models.Model):
         for line in self.filtered(lambda line: line.line_type == "activity"):
             groups[(line.employee_id, line.date)] |= line
         return sorted(
-            groups.items(), key=lambda item: (item[0][0].name or "", item[0][1])
+            groups.items(),
+            key=lambda item: (item[0][0].name or "", item[0][0].id, item[0][1]),
         )

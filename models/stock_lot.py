@@ -24,7 +24,7 @@ SERVICE_VALUE_FIELDS = (
     "warranty_end_date",
     "service_state",
     "service_last_event_date",
-    "service_last_move_line_id",
+    "service_last_move_id",
 )
 
 
@@ -59,8 +59,8 @@ class StockLot(models.Model):
         help="Date of the last delivery or return applied to this serial: older "
         "events (e.g. replayed by the backfill) never overwrite newer ones.",
     )
-    service_last_move_line_id = fields.Many2one(
-        "stock.move.line",
+    service_last_move_id = fields.Many2one(
+        "stock.move",
         string="Last Delivery Move",
         readonly=True,
         copy=False,
@@ -235,8 +235,9 @@ class StockLot(models.Model):
                     "site": site,
                     "date": line.date,
                     "origin": move.picking_id or move,
-                    "sequence": line.id,
-                    "line": line,
+                    # serials of one move share their values: one write per move
+                    "sequence": move.id,
+                    "move": move,
                 }
             )
         events.sort(key=lambda event: (event["date"], event["sequence"]))
@@ -266,7 +267,7 @@ class StockLot(models.Model):
             last = values["service_last_event_date"]
             if last and (event["date"], event["sequence"]) <= (
                 last,
-                values["service_last_move_line_id"].id,
+                values["service_last_move_id"].id,
             ):
                 continue
             logs[lot].append(self._service_event_apply(lot, values, event))
@@ -310,7 +311,7 @@ class StockLot(models.Model):
             else origin.reference
         )
         values["service_last_event_date"] = event["date"]
-        values["service_last_move_line_id"] = event["line"]
+        values["service_last_move_id"] = event["move"]
         if event["kind"] == "return":
             values["service_state"] = "returned"
             return self.env._(

@@ -36,7 +36,7 @@ class StockMove(models.Model):
         by_order = defaultdict(lambda: self.env["stock.lot"])
         by_delivery = defaultdict(lambda: self.env["stock.lot"])
         for event in events:
-            move = event["line"].move_id
+            move = event["move"]
             lot = event["lot"]
             order = move.sale_line_id.order_id
             if order:

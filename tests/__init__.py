@@ -7,3 +7,6 @@ from . import test_installed_base_tour
 from . import test_contract
 from . import test_contract_sale
 from . import test_contract_tour
+from . import test_intervention
+from . import test_intervention_tour
+from . import test_intervention_reports

@@ -59,5 +59,7 @@ class TestInterventionPhoneTour(HttpCase):
         self.assertEqual(
             sorted(intervention.line_ids.mapped("line_type")), ["activity", "part"]
         )
-        part_line = intervention.line_ids.filtered(lambda line: line.line_type == "part")
+        part_line = intervention.line_ids.filtered(
+            lambda line: line.line_type == "part"
+        )
         self.assertEqual(part_line.stock_move_id.state, "done")
