@@ -84,7 +84,6 @@ class ServiceIntervention(models.Model):
     )
     technician_id = fields.Many2one(
         "hr.employee",
-        string="Technician",
         tracking=True,
         check_company=True,
         index="btree_not_null",

@@ -56,7 +56,6 @@ class ServiceInterventionLine(models.Model):
     sequence = fields.Integer(default=10)
     object_id = fields.Many2one(
         "service.intervention.object",
-        string="Object",
         domain="[('intervention_id', '=', intervention_id)]",
         ondelete="set null",
     )
@@ -152,7 +151,7 @@ class ServiceInterventionLine(models.Model):
     )
     margin = fields.Monetary(compute="_compute_amounts", store=True)
     stock_move_id = fields.Many2one("stock.move", copy=False, readonly=True)
-    done = fields.Boolean(string="Done", copy=False)
+    done = fields.Boolean(copy=False)
     invoice_line_ids = fields.Many2many(
         "account.move.line",
         "service_intervention_line_account_move_line_rel",
