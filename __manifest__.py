@@ -37,6 +37,8 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/service_installed_base_backfill_views.xml",
+        "wizard/service_invoice_wizard_views.xml",
+        "views/service_invoicing_views.xml",
         "views/service_menus.xml",
         "report/service_contract_report.xml",
         "report/service_intervention_report.xml",

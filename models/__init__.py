@@ -17,3 +17,4 @@ from . import hr_employee
 from . import service_intervention
 from . import service_intervention_object
 from . import service_intervention_line
+from . import service_invoicing

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
@@ -11,8 +11,69 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
-    service_period_start = fields.Date(copy=False)
-    service_period_end = fields.Date(copy=False)
+    service_period_start = fields.Date(copy=False, readonly=True)
+    service_period_end = fields.Date(copy=False, readonly=True)
+    service_intervention_ids = fields.Many2many(
+        "service.intervention",
+        compute="_compute_service_intervention_ids",
+        string="Interventions",
+    )
+    service_intervention_count = fields.Integer(
+        compute="_compute_service_intervention_ids"
+    )
+
+    # the same contract period is never invoiced twice (cancelled invoices aside)
+    _service_contract_period_uniq = models.UniqueIndex(
+        "(service_contract_id, service_period_start) "
+        "WHERE state != 'cancel' AND service_contract_id IS NOT NULL",
+        "This contract period is already invoiced.",
+    )
+
+    @api.depends("invoice_line_ids.service_intervention_line_ids")
+    def _compute_service_intervention_ids(self):
+        for move in self:
+            interventions = (
+                move.invoice_line_ids.service_intervention_line_ids.intervention_id
+            )
+            move.service_intervention_ids = interventions
+            move.service_intervention_count = len(interventions)
+
+    def write(self, vals):
+        released = self.browse()
+        if vals.get("state") == "cancel":
+            released = self.filtered(
+                lambda m: m.service_contract_id and m.state != "cancel"
+            )
+        result = super().write(vals)
+        released._service_release_periods()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _service_unlink_release_periods(self):
+        self.filtered(
+            lambda m: m.service_contract_id and m.state != "cancel"
+        )._service_release_periods()
+
+    def _service_release_periods(self):
+        """A cancelled or deleted invoice makes its contract period billable
+        again: the contract's next invoice date goes back to it."""
+        for move in self.filtered("service_period_start"):
+            contract = move.service_contract_id.sudo()
+            due = move.service_period_start
+            if contract.recurring_invoicing_mode == "in_arrears":
+                due = due + contract._interval_delta()
+            if not contract.next_invoice_date or due < contract.next_invoice_date:
+                contract.next_invoice_date = due
+                contract.message_post(
+                    body=self.env._(
+                        "Invoice %(invoice)s cancelled: the period from %(date)s is "
+                        "billable again.",
+                        invoice=move.name
+                        if move.name not in (False, "/")
+                        else (move.display_name),
+                        date=fields.Date.to_string(move.service_period_start),
+                    )
+                )
 
     def action_view_service_contract(self):
         self.ensure_one()
@@ -22,3 +83,12 @@ class AccountMove(models.Model):
             "res_id": self.service_contract_id.id,
             "view_mode": "form",
         }
+
+    def action_view_service_interventions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "service_management.action_service_intervention"
+        )
+        action["domain"] = [("id", "in", self.service_intervention_ids.ids)]
+        action["context"] = {"create": False}
+        return action

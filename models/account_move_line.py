@@ -10,3 +10,12 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         copy=False,
     )
+    service_intervention_line_ids = fields.Many2many(
+        "service.intervention.line",
+        "service_intervention_line_account_move_line_rel",
+        "move_line_id",
+        "intervention_line_id",
+        string="Intervention Lines",
+        copy=False,
+        readonly=True,
+    )

@@ -28,6 +28,31 @@ class ResCompany(models.Model):
         string="Travel Product",
         help="Service product that prices travel lines of interventions.",
     )
+    service_invoice_prorata = fields.Boolean(
+        string="Pro-rata Last Period",
+        default=True,
+        help="A contract ending within a period is invoiced for its days only.",
+    )
+    service_work_invoice_grouping = fields.Selection(
+        [
+            ("intervention", "One invoice per intervention"),
+            ("customer", "One invoice per customer"),
+        ],
+        string="Executed Work Invoices",
+        default="intervention",
+        required=True,
+    )
+    service_invoice_auto_post = fields.Boolean(
+        string="Post Service Invoices",
+        help="Post the invoices created by the scheduled actions, except those "
+        "with a warning.",
+    )
+    service_invoice_warning_threshold = fields.Float(
+        string="Amount Change Warning (%)",
+        default=20.0,
+        help="Warn when a contract invoice differs from the previous period by "
+        "more than this percentage.",
+    )
     service_renewal_price_index = fields.Float(
         string="Renewal Price Index (%)",
         help="Fee lines of automatically renewed contracts are raised by this "

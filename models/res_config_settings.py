@@ -26,3 +26,15 @@ class ResConfigSettings(models.TransientModel):
     service_travel_product_id = fields.Many2one(
         related="company_id.service_travel_product_id", readonly=False
     )
+    service_invoice_prorata = fields.Boolean(
+        related="company_id.service_invoice_prorata", readonly=False
+    )
+    service_work_invoice_grouping = fields.Selection(
+        related="company_id.service_work_invoice_grouping", readonly=False
+    )
+    service_invoice_auto_post = fields.Boolean(
+        related="company_id.service_invoice_auto_post", readonly=False
+    )
+    service_invoice_warning_threshold = fields.Float(
+        related="company_id.service_invoice_warning_threshold", readonly=False
+    )

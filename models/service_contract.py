@@ -186,7 +186,8 @@ class ServiceContract(models.Model):
         help="In advance: a period is invoiced on its first day. "
         "In arrears: the day after it ends.",
     )
-    next_invoice_date = fields.Date(copy=False, tracking=True, index=True)
+    # not tracked: invoicing moves it for thousands of contracts at once
+    next_invoice_date = fields.Date(copy=False, index=True)
     line_ids = fields.One2many(
         "service.contract.line", "contract_id", string="Fee Lines", copy=True
     )
@@ -640,6 +641,26 @@ class ServiceContract(models.Model):
     def _state_label(self):
         self.ensure_one()
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    def action_create_invoice(self):
+        """Invoice the periods of these contracts due today."""
+        date = self.env.context.get("service_invoice_date")
+        moves = self.env["service.invoicing"]._invoice_contracts(
+            date=date, contracts=self
+        )
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "Nothing to invoice on %(names)s today: the next invoice is due "
+                    "on %(dates)s.",
+                    names=", ".join(self.mapped("name")),
+                    dates=", ".join(
+                        str(d) for d in self.mapped("next_invoice_date") if d
+                    )
+                    or "-",
+                )
+            )
+        return self.env["service.invoice.wizard"]._action_open_invoices(moves)
 
     def action_view_invoices(self):
         self.ensure_one()

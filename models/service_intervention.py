@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
 from urllib.parse import quote_plus
 
 from odoo import api, fields, models
@@ -579,6 +580,26 @@ class ServiceIntervention(models.Model):
                 quantity=step.product_qty,
             )
         return values
+
+    def action_create_invoice(self):
+        """Invoice the billable work of these done interventions."""
+        not_done = self.filtered(lambda i: i.state != "done")
+        if not_done:
+            raise UserError(
+                self.env._(
+                    "Finish %(names)s before invoicing it.",
+                    names=", ".join(not_done.mapped("name")),
+                )
+            )
+        moves = self.env["service.invoicing"]._invoice_work(
+            date=fields.Date.context_today(self) + timedelta(days=3650),
+            interventions=self,
+        )
+        if not moves:
+            raise UserError(
+                self.env._("There is nothing left to invoice on these interventions.")
+            )
+        return self.env["service.invoice.wizard"]._action_open_invoices(moves)
 
     def action_view_invoices(self):
         self.ensure_one()

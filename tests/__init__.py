@@ -10,3 +10,4 @@ from . import test_contract_tour
 from . import test_intervention
 from . import test_intervention_tour
 from . import test_intervention_reports
+from . import test_invoicing_contract

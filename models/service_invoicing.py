@@ -1,0 +1,549 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, format_date, split_every
+
+_logger = logging.getLogger(__name__)
+
+
+class ServiceInvoicing(models.AbstractModel):
+    """Both invoicing flows of the add-on: periodic fees of due contracts and
+    executed work of done interventions. Called by the scheduled actions, the
+    buttons and the wizard; exactly once thanks to row locks, a unique index
+    on (contract, period start) and markers moved with the invoices."""
+
+    _name = "service.invoicing"
+    _description = "Service Invoicing"
+
+    # ------------------------------------------------------------------
+    # Shared helpers
+    # ------------------------------------------------------------------
+    @api.model
+    def _lock_rows(self, model, ids):
+        """Lock the rows of ``ids`` that no other transaction is invoicing,
+        and return their ids (the others are left to that transaction)."""
+        if not ids:
+            return []
+        table = self.env[model]._table
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
+                SQL.identifier(table),
+                tuple(ids),
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _commit_batch(self, commit, processed, remaining):
+        if commit:
+            self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+
+    @api.model
+    def _create_invoices(self, vals_list, records, on_created, label):
+        """Create the invoices of a batch in one ``create``; if that fails,
+        find the failing records one by one so the others are invoiced.
+
+        :param vals_list: list of (record, [invoice values]) pairs
+        :param on_created: callback(records) run in the same savepoint, to move
+            the markers of what was invoiced
+        :return: (created moves, {record: error message})
+        """
+        Move = self.env["account.move"].with_context(
+            default_move_type="out_invoice", tracking_disable=True
+        )
+        try:
+            with self.env.cr.savepoint():
+                moves = Move.create([vals for __, vals in vals_list])
+                on_created(records)
+            return moves, {}
+        except Exception:  # noqa: BLE001 - isolate the failing records below
+            _logger.info("batch invoicing failed, retrying %s one by one", label)
+        moves = Move.browse()
+        errors = {}
+        by_record = defaultdict(list)
+        for record, vals in vals_list:
+            by_record[record].append(vals)
+        for record, record_vals in by_record.items():
+            try:
+                with self.env.cr.savepoint():
+                    moves |= Move.create(record_vals)
+                    on_created(record)
+            except Exception as error:  # noqa: BLE001 - reported on the record
+                errors[record] = str(error)
+                _logger.warning("service invoicing of %s failed: %s", record, error)
+        return moves, errors
+
+    @api.model
+    def _report_errors(self, errors):
+        for record, message in errors.items():
+            record.message_post(
+                body=self.env._("Automatic invoicing failed: %(error)s", error=message)
+            )
+
+    @api.model
+    def _post_invoices(self, moves, post):
+        """Post the created invoices: all of them when asked, else those
+        without warning when the company posts automatically."""
+        if post is None:
+            to_post = moves.filtered(
+                lambda m: (
+                    m.company_id.service_invoice_auto_post
+                    and not self._invoice_warnings(m)
+                )
+            )
+        elif post:
+            to_post = moves
+        else:
+            return
+        if to_post:
+            to_post.action_post()
+
+    @api.model
+    def _invoice_warnings(self, move):
+        """Reasons to look at an invoice before sending it."""
+        warnings = []
+        if move.currency_id.compare_amounts(move.amount_untaxed, 0) <= 0:
+            warnings.append(self.env._("zero or negative amount"))
+        for line in move.invoice_line_ids.filtered(lambda line: not line.display_type):
+            if not line.account_id:
+                warnings.append(
+                    self.env._(
+                        "no income account for %(product)s",
+                        product=line.product_id.display_name or line.name,
+                    )
+                )
+        company_country = move.company_id.account_fiscal_country_id
+        partner_country = move.partner_id.commercial_partner_id.country_id
+        if (
+            partner_country
+            and company_country
+            and partner_country != company_country
+            and not move.fiscal_position_id
+        ):
+            warnings.append(self.env._("foreign customer without fiscal position"))
+        contract = move.service_contract_id
+        if contract and move.service_period_start:
+            previous = self.env["account.move"].search(
+                [
+                    ("service_contract_id", "=", contract.id),
+                    ("state", "!=", "cancel"),
+                    ("service_period_start", "<", move.service_period_start),
+                ],
+                order="service_period_start desc",
+                limit=1,
+            )
+            threshold = move.company_id.service_invoice_warning_threshold
+            if previous and previous.amount_untaxed and threshold:
+                change = abs(move.amount_untaxed - previous.amount_untaxed) / abs(
+                    previous.amount_untaxed
+                )
+                if change * 100 > threshold:
+                    warnings.append(
+                        self.env._(
+                            "amount differs by %(pct)s%% from the previous period",
+                            pct=round(change * 100),
+                        )
+                    )
+            if contract.date_end and move.service_period_end == contract.date_end:
+                warnings.append(self.env._("the contract ends within this period"))
+        return warnings
+
+    # ------------------------------------------------------------------
+    # Contracts due
+    # ------------------------------------------------------------------
+    @api.model
+    def _due_contract_domain(self, date, contracts=None, partners=None):
+        domain = Domain(
+            [
+                ("state", "in", ("running", "expired", "closed")),
+                ("billing_method", "=", "flat_rate"),
+                ("next_invoice_date", "!=", False),
+                ("next_invoice_date", "<=", date),
+            ]
+        )
+        if contracts:
+            domain &= Domain("id", "in", contracts.ids)
+        if partners:
+            domain &= Domain("partner_id", "child_of", partners.ids)
+        return domain
+
+    @api.model
+    def _contract_periods(self, contract, date):
+        """The periods of ``contract`` due on ``date``, oldest first, and the
+        next invoice date after them.
+
+        :return: ([{start, end, invoice_date, ratio}], next_invoice_date)
+        """
+        delta = contract._interval_delta()
+        next_date = contract.next_invoice_date
+        prorata = contract.company_id.service_invoice_prorata
+        periods = []
+        while next_date:
+            in_advance = contract.recurring_invoicing_mode == "in_advance"
+            start = next_date if in_advance else next_date - delta
+            end = start + delta - relativedelta(days=1)
+            ratio = 1.0
+            due = next_date
+            if contract.date_end and start > contract.date_end:
+                break  # never beyond the end of the contract
+            if contract.date_end and end > contract.date_end:
+                if prorata:
+                    ratio = ((contract.date_end - start).days + 1) / (
+                        (end - start).days + 1
+                    )
+                end = contract.date_end
+                if not in_advance:
+                    due = end + relativedelta(days=1)
+            if due > date:
+                break
+            periods.append(
+                {"start": start, "end": end, "invoice_date": due, "ratio": ratio}
+            )
+            next_date = next_date + delta
+        return periods, next_date
+
+    @api.model
+    def _invoiced_periods(self, contracts):
+        """{(contract id, period start)} already on a non-cancelled invoice."""
+        if not contracts:
+            return set()
+        groups = self.env["account.move"]._read_group(
+            [
+                ("service_contract_id", "in", contracts.ids),
+                ("state", "!=", "cancel"),
+                ("service_period_start", "!=", False),
+            ],
+            ["service_contract_id", "service_period_start:day"],
+        )
+        return {(contract.id, fields.Date.to_date(start)) for contract, start in groups}
+
+    @api.model
+    def _prepare_contract_invoice(self, contract, period):
+        partner = contract.partner_invoice_id or contract.partner_id
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "partner_shipping_id": contract.partner_shipping_id.id,
+            "company_id": contract.company_id.id,
+            "currency_id": contract.currency_id.id,
+            "fiscal_position_id": contract.fiscal_position_id.id,
+            "invoice_payment_term_id": contract.payment_term_id.id,
+            "invoice_user_id": contract.user_id.id,
+            "invoice_date": period["invoice_date"],
+            "invoice_origin": contract.name,
+            "service_contract_id": contract.id,
+            "service_period_start": period["start"],
+            "service_period_end": period["end"],
+            "invoice_line_ids": [
+                Command.create(self._prepare_contract_invoice_line(line, period))
+                for line in contract.line_ids
+            ],
+        }
+
+    @api.model
+    def _prepare_contract_invoice_line(self, line, period):
+        lang_env = self.env(
+            context=dict(self.env.context, lang=line.contract_id.partner_id.lang)
+        )
+        name = "{} {}–{}".format(
+            line.name,
+            format_date(lang_env, period["start"]),
+            format_date(lang_env, period["end"]),
+        )
+        return {
+            "product_id": line.product_id.id,
+            "name": name,
+            "quantity": line.quantity * period["ratio"],
+            "product_uom_id": line.uom_id.id,
+            "price_unit": line.price_unit,
+            "discount": line.discount,
+            "tax_ids": [Command.set(line.tax_ids.ids)],
+            "service_contract_id": line.contract_id.id,
+        }
+
+    @api.model
+    def _invoice_contracts(
+        self,
+        date=None,
+        contracts=None,
+        partners=None,
+        batch_size=200,
+        commit=False,
+        post=None,
+        errors=None,
+    ):
+        """Invoice every due period of the due flat-rate contracts.
+
+        :param commit: commit after each batch (scheduled action)
+        :param post: True posts all, False none, None follows the company setting
+        :return: the created invoices
+        """
+        date = fields.Date.to_date(date) or fields.Date.context_today(self)
+        Contract = self.env["service.contract"]
+        ids = Contract.search(
+            self._due_contract_domain(date, contracts, partners),
+            order="next_invoice_date, id",
+        ).ids
+        moves = self.env["account.move"]
+        remaining = len(ids)
+        for batch_ids in split_every(batch_size, ids):
+            locked = Contract.browse(
+                self._lock_rows("service.contract", list(batch_ids))
+            )
+            # another worker may have invoiced them just before the lock
+            locked.invalidate_recordset(["next_invoice_date", "state"])
+            due = locked.filtered_domain(self._due_contract_domain(date))
+            invoiced = self._invoiced_periods(due)
+            vals_list, next_dates = [], {}
+            for contract in due:
+                periods, next_date = self._contract_periods(contract, date)
+                if not periods:
+                    continue
+                next_dates[contract] = next_date
+                # a period billable again after a cancellation sits before
+                # periods that are still invoiced: skip those
+                vals_list += [
+                    (contract, self._prepare_contract_invoice(contract, period))
+                    for period in periods
+                    if (contract.id, period["start"]) not in invoiced
+                ]
+
+            def move_markers(done_contracts, next_dates=next_dates):
+                by_date = defaultdict(list)
+                for contract in done_contracts:
+                    by_date[next_dates[contract]].append(contract.id)
+                # bookkeeping of the invoicing itself: accountants run it too
+                for next_date, contract_ids in by_date.items():
+                    Contract.sudo().browse(contract_ids).write(
+                        {"next_invoice_date": next_date}
+                    )
+
+            created, failed = self._create_invoices(
+                vals_list, Contract.union(*next_dates), move_markers, "contracts"
+            )
+            self._report_errors(failed)
+            if errors is not None:
+                errors.update(failed)
+            self._post_invoices(created, post)
+            moves |= created
+            remaining -= len(batch_ids)
+            self._commit_batch(commit, len(batch_ids), remaining)
+        return moves
+
+    # ------------------------------------------------------------------
+    # Executed work
+    # ------------------------------------------------------------------
+    @api.model
+    def _work_domain(self, date, interventions=None, partners=None):
+        domain = Domain(
+            [
+                ("invoice_status", "=", "to_invoice"),
+                ("intervention_id.state", "=", "done"),
+                ("date", "<=", date),
+            ]
+        )
+        if interventions:
+            domain &= Domain("intervention_id", "in", interventions.ids)
+        if partners:
+            domain &= Domain("intervention_id.partner_id", "child_of", partners.ids)
+        return domain
+
+    @api.model
+    def _work_group_key(self, line):
+        intervention = line.intervention_id
+        if intervention.company_id.service_work_invoice_grouping == "customer":
+            return (
+                intervention.partner_invoice_id,
+                intervention.currency_id,
+                intervention.company_id,
+            )
+        return (intervention,)
+
+    @api.model
+    def _prepare_work_invoice(self, lines):
+        intervention = lines.intervention_id[:1]
+        partner = intervention.partner_invoice_id or intervention.partner_id
+        company = intervention.company_id
+        fiscal_position = (
+            self.env["account.fiscal.position"]
+            .with_company(company)
+            ._get_fiscal_position(partner, delivery=intervention.partner_shipping_id)
+        )
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "partner_shipping_id": intervention.partner_shipping_id.id,
+            "company_id": company.id,
+            "currency_id": intervention.currency_id.id,
+            "fiscal_position_id": fiscal_position.id,
+            "invoice_payment_term_id": partner.with_company(
+                company
+            ).property_payment_term_id.id,
+            "invoice_origin": ", ".join(lines.intervention_id.mapped("name")),
+            "invoice_line_ids": [
+                Command.create(self._prepare_work_invoice_line(line, fiscal_position))
+                for line in lines
+            ],
+        }
+
+    @api.model
+    def _prepare_work_invoice_line(self, line, fiscal_position):
+        intervention = line.intervention_id
+        lang_env = self.env(
+            context=dict(self.env.context, lang=intervention.partner_id.lang)
+        )
+        parts = [intervention.name]
+        if line.object_id.lot_id:
+            parts.append(
+                f"{line.object_id.product_id.name} ({line.object_id.lot_id.name})"
+            )
+        parts.append(format_date(lang_env, line.date))
+        if line.employee_id:
+            parts.append(line.employee_id.name)
+        name = " – ".join(parts) + f": {line.name}"
+        if line.coverage_pct:
+            name += f" ({line.coverage_reason})"
+        taxes = line.product_id.taxes_id._filter_taxes_by_company(
+            intervention.company_id
+        )
+        # the covered share is a discount on top of the line's own discount
+        discount = 100 - (100 - line.discount) * (100 - line.coverage_pct) / 100
+        return {
+            "product_id": line.product_id.id,
+            "name": name,
+            "quantity": line.quantity,
+            "product_uom_id": (line.uom_id or line.product_id.uom_id).id,
+            "price_unit": line.price_unit,
+            "discount": discount,
+            "tax_ids": [Command.set(fiscal_position.map_tax(taxes).ids)],
+            "service_intervention_line_ids": [Command.set(line.ids)],
+        }
+
+    @api.model
+    def _invoice_work(
+        self,
+        date=None,
+        interventions=None,
+        partners=None,
+        batch_size=500,
+        commit=False,
+        post=None,
+        errors=None,
+    ):
+        """Invoice the billable, not yet invoiced lines of done interventions.
+
+        :return: the created invoices
+        """
+        date = fields.Date.to_date(date) or fields.Date.context_today(self)
+        Line = self.env["service.intervention.line"]
+        ids = Line.search(
+            self._work_domain(date, interventions, partners),
+            order="intervention_id, sequence, id",
+        ).ids
+        moves = self.env["account.move"]
+        remaining = len(ids)
+        for batch_ids in split_every(batch_size, ids):
+            locked = Line.browse(
+                self._lock_rows("service.intervention.line", list(batch_ids))
+            )
+            locked.invalidate_recordset(["invoice_line_ids", "invoice_status"])
+            locked = locked.filtered(lambda line: line.invoice_status == "to_invoice")
+            groups = defaultdict(lambda: Line.browse())
+            for line in locked:
+                groups[self._work_group_key(line)] |= line
+            vals_list = [
+                (lines.intervention_id[:1], self._prepare_work_invoice(lines))
+                for lines in groups.values()
+            ]
+            created, failed = self._create_invoices(
+                vals_list, locked.intervention_id, lambda records: None, "work"
+            )
+            self._report_errors(failed)
+            if errors is not None:
+                errors.update(failed)
+            self._post_invoices(created, post)
+            moves |= created
+            remaining -= len(batch_ids)
+            self._commit_batch(commit, len(batch_ids), remaining)
+        return moves
+
+    # ------------------------------------------------------------------
+    # Scheduled actions and preview
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_invoice_contracts(self, date=None):
+        return self._invoice_contracts(date=date, commit=True)
+
+    @api.model
+    def _cron_invoice_work(self, date=None):
+        return self._invoice_work(date=date, commit=True)
+
+    @api.model
+    def _preview(
+        self, date, contracts=None, partners=None, flows=("contracts", "work")
+    ):
+        """What would be invoiced, without creating anything: the invoices are
+        built in a savepoint that is rolled back.
+
+        :return: list of dicts (partner, origin, period, amount, currency, warnings)
+        """
+        result = []
+        errors = {}
+        with self.env.cr.savepoint(flush=True) as savepoint:
+            moves = self.env["account.move"]
+            if "contracts" in flows:
+                moves |= self._invoice_contracts(
+                    date=date,
+                    contracts=contracts,
+                    partners=partners,
+                    post=False,
+                    errors=errors,
+                )
+            if "work" in flows:
+                moves |= self._invoice_work(
+                    date=date, partners=partners, post=False, errors=errors
+                )
+            for move in moves:
+                result.append(
+                    {
+                        "partner_id": move.partner_id.id,
+                        "kind": "contract" if move.service_contract_id else "work",
+                        "contract_id": move.service_contract_id.id,
+                        "origin": move.invoice_origin,
+                        "period_start": move.service_period_start,
+                        "period_end": move.service_period_end,
+                        "amount_untaxed": move.amount_untaxed,
+                        "amount_total": move.amount_total,
+                        "currency_id": move.currency_id.id,
+                        "warnings": "; ".join(self._invoice_warnings(move)),
+                    }
+                )
+            for record, message in errors.items():
+                partner = record.partner_id
+                result.append(
+                    {
+                        "partner_id": partner.id,
+                        "kind": "contract"
+                        if record._name == "service.contract"
+                        else "work",
+                        "contract_id": record.id
+                        if record._name == "service.contract"
+                        else False,
+                        "origin": record.name,
+                        "period_start": False,
+                        "period_end": False,
+                        "amount_untaxed": 0.0,
+                        "amount_total": 0.0,
+                        "currency_id": record.currency_id.id,
+                        "warnings": self.env._("cannot be invoiced: %s", message),
+                    }
+                )
+            savepoint.rollback()
+        self.env.invalidate_all()
+        return result
