@@ -11,3 +11,4 @@ from . import test_intervention
 from . import test_intervention_tour
 from . import test_intervention_reports
 from . import test_invoicing_contract
+from . import test_invoicing_work
