@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import functools
 import logging
 from collections import defaultdict
 
@@ -209,6 +210,18 @@ class ServiceInvoicing(models.AbstractModel):
         return periods, next_date
 
     @api.model
+    def _move_contract_markers(self, next_dates, contracts):
+        """Move the next invoice date of the invoiced contracts, one write per
+        date (bookkeeping of the invoicing itself: accountants run it too)."""
+        by_date = defaultdict(list)
+        for contract in contracts:
+            by_date[next_dates[contract]].append(contract.id)
+        for next_date, contract_ids in by_date.items():
+            self.env["service.contract"].sudo().browse(contract_ids).write(
+                {"next_invoice_date": next_date}
+            )
+
+    @api.model
     def _invoiced_periods(self, contracts):
         """{(contract id, period start)} already on a non-cancelled invoice."""
         if not contracts:
@@ -314,18 +327,11 @@ class ServiceInvoicing(models.AbstractModel):
                     if (contract.id, period["start"]) not in invoiced
                 ]
 
-            def move_markers(done_contracts, next_dates=next_dates):
-                by_date = defaultdict(list)
-                for contract in done_contracts:
-                    by_date[next_dates[contract]].append(contract.id)
-                # bookkeeping of the invoicing itself: accountants run it too
-                for next_date, contract_ids in by_date.items():
-                    Contract.sudo().browse(contract_ids).write(
-                        {"next_invoice_date": next_date}
-                    )
-
             created, failed = self._create_invoices(
-                vals_list, Contract.union(*next_dates), move_markers, "contracts"
+                vals_list,
+                Contract.union(*next_dates),
+                functools.partial(self._move_contract_markers, next_dates),
+                "contracts",
             )
             self._report_errors(failed)
             if errors is not None:

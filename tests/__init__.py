@@ -12,3 +12,5 @@ from . import test_intervention_tour
 from . import test_intervention_reports
 from . import test_invoicing_contract
 from . import test_invoicing_work
+from . import test_invoicing_concurrency
+from . import test_invoicing_tour
