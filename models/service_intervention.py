@@ -601,6 +601,30 @@ class ServiceIntervention(models.Model):
             )
         return self.env["service.invoice.wizard"]._action_open_invoices(moves)
 
+    def action_send_report(self):
+        """Email the intervention report to the customer (mail composer with
+        the report attached)."""
+        self.ensure_one()
+        template = self.env.ref(
+            "service_management.mail_template_service_intervention",
+            raise_if_not_found=False,
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id if template else False,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
+        }
+
     def action_view_invoices(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

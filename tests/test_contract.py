@@ -139,6 +139,17 @@ class TestContract(ContractCommon):
         contract.user_id = self.user_officer
         self.assertEqual(contract.user_id, self.user_officer)
 
+    def test_contract_document(self):
+        contract = self._contract(lot_ids=[Command.set(self.lot_1.ids)])
+        html, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "service_management.action_report_service_contract", contract.ids
+        )
+        html = html.decode()
+        self.assertIn(contract.name, html)
+        self.assertIn("C-001", html)  # covered serial
+        self.assertIn("Maintenance fee", html)
+        self.assertIn("Coverage of executed work", html)
+
     def test_renew_extends_same_contract(self):
         protocol = self.env["service.protocol"].create({"name": "Yearly"})
         contract = self._contract(

@@ -464,6 +464,23 @@ class TestInterventionWorkflow(InterventionCommon):
         intervention.action_done()
         self.assertEqual(self.boiler_lot.service_state, "installed")
 
+    def test_send_report_by_email(self):
+        intervention = self._intervention(partner_id=self.customer_b.id, object_ids=[])
+        self.customer_b.email = "beta@example.com"
+        self._line(intervention, line_type="travel")
+        intervention.action_start()
+        intervention.action_done()
+        action = intervention.action_send_report()
+        composer = (
+            self.env[action["res_model"]].with_context(**action["context"]).create({})
+        )
+        self.assertIn(intervention.name, composer.subject)
+        self.assertEqual(composer.partner_ids, self.customer_b)
+        composer.action_send_mail()
+        message = intervention.message_ids[0]
+        self.assertEqual(message.partner_ids, self.customer_b)
+        self.assertTrue(message.attachment_ids.name.startswith("Intervention"))
+
     def test_signature_records_date(self):
         intervention = self._intervention()
         intervention.write({"signature": b"aGVsbG8=", "signed_by": "Mario Rossi"})
