@@ -140,6 +140,20 @@ class TestInvoicingWork(InterventionCommon):
         self.assertEqual(intervention.invoice_status, "to_invoice")
         self.assertTrue(self.Invoicing._invoice_work(date=date(2026, 11, 30)))
 
+    def test_work_invoicing_queries_do_not_grow_per_intervention(self):
+        """Invoicing 6 interventions costs well under 3x invoicing 2."""
+        costs = []
+        for count in (2, 6):
+            for __ in range(count):
+                self._done_intervention(partner=self.customer_b)
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            moves = self.Invoicing._invoice_work(date=date(2026, 11, 30))
+            self.env.flush_all()
+            costs.append(self.cr.sql_log_count - before)
+            self.assertEqual(len(moves), count)
+        self.assertLess(costs[1] / 6, costs[0] / 2, costs)
+
     def test_create_invoice_button(self):
         intervention = self._done_intervention(partner=self.customer_b)
         action = intervention.action_create_invoice()
