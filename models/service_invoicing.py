@@ -41,9 +41,32 @@ class ServiceInvoicing(models.AbstractModel):
         return [row[0] for row in rows]
 
     @api.model
-    def _commit_batch(self, commit, processed, remaining):
-        if commit:
-            self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+    def _locked_batches(self, model, domain, order, batch_size, commit):
+        """Yield the records of ``domain`` batch by batch, each locked against
+        other workers (those locked elsewhere are skipped); with ``commit``,
+        commit the batch and report the cron's progress once it is processed,
+        so a failure loses at most one batch and a rerun resumes."""
+        Model = self.env[model]
+        ids = Model.search(domain, order=order).ids
+        remaining = len(ids)
+        for batch_ids in split_every(batch_size, ids):
+            locked = Model.browse(self._lock_rows(model, list(batch_ids)))
+            # another worker may have invoiced them just before the lock
+            locked.invalidate_recordset()
+            yield locked
+            remaining -= len(batch_ids)
+            if commit:
+                self.env["ir.cron"]._commit_progress(
+                    len(batch_ids), remaining=remaining
+                )
+
+    @api.model
+    def _finish_batch(self, created, failed, post, errors):
+        self._report_errors(failed)
+        if errors is not None:
+            errors.update(failed)
+        self._post_invoices(created, post)
+        return created
 
     @api.model
     def _create_invoices(self, vals_list, records, on_created, label):
@@ -298,19 +321,14 @@ class ServiceInvoicing(models.AbstractModel):
         :return: the created invoices
         """
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
-        Contract = self.env["service.contract"]
-        ids = Contract.search(
-            self._due_contract_domain(date, contracts, partners),
-            order="next_invoice_date, id",
-        ).ids
         moves = self.env["account.move"]
-        remaining = len(ids)
-        for batch_ids in split_every(batch_size, ids):
-            locked = Contract.browse(
-                self._lock_rows("service.contract", list(batch_ids))
-            )
-            # another worker may have invoiced them just before the lock
-            locked.invalidate_recordset(["next_invoice_date", "state"])
+        for locked in self._locked_batches(
+            "service.contract",
+            self._due_contract_domain(date, contracts, partners),
+            "next_invoice_date, id",
+            batch_size,
+            commit,
+        ):
             due = locked.filtered_domain(self._due_contract_domain(date))
             invoiced = self._invoiced_periods(due)
             vals_list, next_dates = [], {}
@@ -326,20 +344,13 @@ class ServiceInvoicing(models.AbstractModel):
                     for period in periods
                     if (contract.id, period["start"]) not in invoiced
                 ]
-
             created, failed = self._create_invoices(
                 vals_list,
-                Contract.union(*next_dates),
+                locked.browse().union(*next_dates),
                 functools.partial(self._move_contract_markers, next_dates),
                 "contracts",
             )
-            self._report_errors(failed)
-            if errors is not None:
-                errors.update(failed)
-            self._post_invoices(created, post)
-            moves |= created
-            remaining -= len(batch_ids)
-            self._commit_batch(commit, len(batch_ids), remaining)
+            moves |= self._finish_batch(created, failed, post, errors)
         return moves
 
     # ------------------------------------------------------------------
@@ -447,36 +458,26 @@ class ServiceInvoicing(models.AbstractModel):
         :return: the created invoices
         """
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
-        Line = self.env["service.intervention.line"]
-        ids = Line.search(
-            self._work_domain(date, interventions, partners),
-            order="intervention_id, sequence, id",
-        ).ids
         moves = self.env["account.move"]
-        remaining = len(ids)
-        for batch_ids in split_every(batch_size, ids):
-            locked = Line.browse(
-                self._lock_rows("service.intervention.line", list(batch_ids))
-            )
-            locked.invalidate_recordset(["invoice_line_ids", "invoice_status"])
-            locked = locked.filtered(lambda line: line.invoice_status == "to_invoice")
-            groups = defaultdict(lambda: Line.browse())
-            for line in locked:
+        for locked in self._locked_batches(
+            "service.intervention.line",
+            self._work_domain(date, interventions, partners),
+            "intervention_id, sequence, id",
+            batch_size,
+            commit,
+        ):
+            lines = locked.filtered(lambda line: line.invoice_status == "to_invoice")
+            groups = defaultdict(self.env["service.intervention.line"].browse)
+            for line in lines:
                 groups[self._work_group_key(line)] |= line
             vals_list = [
-                (lines.intervention_id[:1], self._prepare_work_invoice(lines))
-                for lines in groups.values()
+                (group.intervention_id[:1], self._prepare_work_invoice(group))
+                for group in groups.values()
             ]
             created, failed = self._create_invoices(
-                vals_list, locked.intervention_id, lambda records: None, "work"
+                vals_list, lines.intervention_id, lambda records: None, "work"
             )
-            self._report_errors(failed)
-            if errors is not None:
-                errors.update(failed)
-            self._post_invoices(created, post)
-            moves |= created
-            remaining -= len(batch_ids)
-            self._commit_batch(commit, len(batch_ids), remaining)
+            moves |= self._finish_batch(created, failed, post, errors)
         return moves
 
     # ------------------------------------------------------------------
