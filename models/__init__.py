@@ -18,3 +18,4 @@ from . import service_intervention
 from . import service_intervention_object
 from . import service_intervention_line
 from . import service_invoicing
+from . import service_planning

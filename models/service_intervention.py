@@ -144,6 +144,12 @@ class ServiceIntervention(models.Model):
     actual_start = fields.Datetime(copy=False, readonly=True)
     actual_end = fields.Datetime(copy=False, readonly=True)
     protocol_id = fields.Many2one("service.protocol", check_company=True)
+    preventive_due_date = fields.Date(
+        copy=False,
+        readonly=True,
+        help="Due date of the periodic protocol this planned intervention was "
+        "generated for.",
+    )
     description = fields.Html(string="Request")
     work_summary = fields.Html(string="Work Done")
     signature = fields.Binary(copy=False, attachment=True)
@@ -189,6 +195,12 @@ class ServiceIntervention(models.Model):
     color = fields.Integer(related="technician_id.color")
     map_url = fields.Char(compute="_compute_map_url", string="Map")
 
+    # preventive planning never creates the same visit twice
+    _preventive_uniq = models.UniqueIndex(
+        "(contract_id, protocol_id, preventive_due_date) "
+        "WHERE preventive_due_date IS NOT NULL",
+        "This preventive intervention was already planned.",
+    )
     _schedule_order = models.Constraint(
         "CHECK(scheduled_end IS NULL OR scheduled_start IS NULL "
         "OR scheduled_end >= scheduled_start)",

@@ -14,3 +14,4 @@ from . import test_invoicing_contract
 from . import test_invoicing_work
 from . import test_invoicing_concurrency
 from . import test_invoicing_tour
+from . import test_planning

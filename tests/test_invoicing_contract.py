@@ -111,6 +111,7 @@ class TestInvoicingContracts(InvoicingCommon):
         )
         moves = self.Invoicing._invoice_contracts(date=date(2026, 6, 1))
         self.assertEqual(len(moves), 2)
+        self.assertEqual(moves.service_contract_id, contract)
         january, february = moves.sorted("service_period_start")
         self.assertEqual(january.invoice_line_ids.quantity, 1.0)
         self.assertEqual(february.service_period_end, date(2026, 2, 14))
