@@ -39,6 +39,7 @@
         "wizard/service_installed_base_backfill_views.xml",
         "wizard/service_invoice_wizard_views.xml",
         "views/service_invoicing_views.xml",
+        "views/service_portal_templates.xml",
         "views/service_menus.xml",
         "report/service_contract_report.xml",
         "report/service_intervention_report.xml",

@@ -371,6 +371,12 @@ class ServiceContract(models.Model):
         }
         return action
 
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for contract in self:
+            contract.access_url = f"/my/service/contracts/{contract.id}"
+        return result
+
     def _compute_invoice_count(self):
         counts = dict(
             self.env["account.move"]._read_group(

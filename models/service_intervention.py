@@ -2,8 +2,10 @@
 from datetime import timedelta
 from urllib.parse import quote_plus
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
@@ -336,6 +338,12 @@ class ServiceIntervention(models.Model):
                 else False
             )
 
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for intervention in self:
+            intervention.access_url = f"/my/service/interventions/{intervention.id}"
+        return result
+
     @api.depends("object_ids.lot_id")
     def _compute_lot_ids(self):
         for intervention in self:
@@ -636,6 +644,25 @@ class ServiceIntervention(models.Model):
                 "force_email": True,
             },
         }
+
+    @api.model
+    def _portal_request(self, partner, description, lot):
+        """A customer's request from the portal: a draft intervention the
+        dispatcher schedules. ``lot`` must be one of the customer's serials."""
+        customer = partner.commercial_partner_id
+        if lot and lot.service_partner_id != customer:
+            raise AccessError(self.env._("This product is not installed at your site."))
+        intervention = self.sudo().create(
+            {
+                "partner_id": partner.id,
+                "origin": "request",
+                "description": Markup("<p>%s</p>") % description,
+                "object_ids": [Command.create({"lot_id": lot.id})] if lot else [],
+                "user_id": False,
+            }
+        )
+        intervention.message_subscribe(partner_ids=partner.ids)
+        return intervention.with_env(self.env)
 
     def action_view_invoices(self):
         self.ensure_one()
