@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 
 class AccountMove(models.Model):
@@ -71,7 +72,7 @@ class AccountMove(models.Model):
                         invoice=move.name
                         if move.name not in (False, "/")
                         else (move.display_name),
-                        date=fields.Date.to_string(move.service_period_start),
+                        date=format_date(self.env, move.service_period_start),
                     )
                 )
 

@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_round
+from odoo.tools import float_round, format_date
 
 from .recurrence import INTERVAL_TYPES, interval_delta
 
@@ -626,7 +626,7 @@ class ServiceContract(models.Model):
                 )
         contract.write(vals)
         body = self.env._(
-            "Contract renewed until %(date)s.", date=fields.Date.to_string(new_end)
+            "Contract renewed until %(date)s.", date=format_date(self.env, new_end)
         )
         if index:
             body += " " + self.env._("Fees indexed by %(index)s%%.", index=index)
@@ -721,7 +721,7 @@ class ServiceContract(models.Model):
                 bodies={
                     contract.id: self.env._(
                         "Contract expired on %(date)s.",
-                        date=fields.Date.to_string(contract.date_end),
+                        date=format_date(self.env, contract.date_end),
                     )
                     for contract in expiring
                 }

@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Command
+from odoo.tools import format_date
 
 from .recurrence import interval_delta
 
@@ -55,7 +56,7 @@ class ServicePlanning(models.AbstractModel):
             "description": self.env._(
                 "<p>%(protocol)s due on %(date)s (contract %(contract)s).</p>",
                 protocol=protocol.name,
-                date=fields.Date.to_string(due),
+                date=format_date(self.env, due),
                 contract=contract.name,
             ),
             "object_ids": [Command.create({"lot_id": lot.id}) for lot in lots],

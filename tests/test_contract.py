@@ -162,7 +162,7 @@ class TestContract(ContractCommon):
         self.assertEqual(contract.date_end, date(2027, 12, 31))
         self.assertEqual(contract.lot_ids, self.lot_1)
         self.assertEqual(contract.protocol_ids, protocol)
-        self.assertIn("renewed until 2027-12-31", contract.message_ids[0].body)
+        self.assertIn("renewed until 12/31/2027", contract.message_ids[0].body)
 
     def test_expiry_cron_expires_and_renews(self):
         self.company.service_renewal_price_index = 2.0
@@ -181,7 +181,7 @@ class TestContract(ContractCommon):
         self.assertEqual(expired, expiring)
         self.assertEqual(renewed, renewing | late)
         self.assertEqual(expiring.state, "expired")
-        self.assertIn("Contract expired on 2026-03-31", expiring.message_ids[0].body)
+        self.assertIn("Contract expired on 03/31/2026", expiring.message_ids[0].body)
         self.assertEqual(renewing.state, "running")
         self.assertEqual(renewing.date_end, date(2027, 3, 31))
         self.assertEqual(renewing.line_ids.price_unit, 306.0)
