@@ -45,8 +45,14 @@ MONTHS_PER_UNIT = {"day": 12 / 365.0, "week": 12 / 52.0, "month": 1.0, "year": 1
 class ServiceContract(models.Model):
     _name = "service.contract"
     _description = "Service Contract"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "service.document.mixin",
+    ]
     _order = "date_start desc, id desc"
+    _service_sequence_code = "service.contract"
     _check_company_auto = True
 
     name = fields.Char(
@@ -277,13 +283,6 @@ class ServiceContract(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_partner_addresses(self):
-        for contract in self:
-            addresses = contract.partner_id.address_get(["invoice", "delivery"])
-            contract.partner_invoice_id = addresses["invoice"]
-            contract.partner_shipping_id = addresses["delivery"]
-
     @api.depends("partner_id", "company_id")
     def _compute_pricelist_id(self):
         for contract in self:
@@ -477,21 +476,6 @@ class ServiceContract(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("service.contract")
-                    or "/"
-                )
-        return super().create(vals_list)
-
     def write(self, vals):
         protected = PROTECTED_FIELDS.intersection(vals)
         if protected and not self.env.context.get("service_contract_change_allowed"):
@@ -631,22 +615,6 @@ class ServiceContract(models.Model):
         if index:
             body += " " + self.env._("Fees indexed by %(index)s%%.", index=index)
         self.message_post(body=body)
-
-    def _check_state(self, allowed, action_label):
-        for contract in self:
-            if contract.state not in allowed:
-                raise UserError(
-                    self.env._(
-                        "Contract %(name)s is %(state)s: it cannot be %(action)s.",
-                        name=contract.name,
-                        state=contract._state_label(),
-                        action=action_label,
-                    )
-                )
-
-    def _state_label(self):
-        self.ensure_one()
-        return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
     def action_create_invoice(self):
         """Invoice the periods of these contracts due today."""

@@ -14,8 +14,14 @@ PLACES = [("on_site", "On Site"), ("in_house", "In House")]
 class ServiceIntervention(models.Model):
     _name = "service.intervention"
     _description = "Service Intervention"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "service.document.mixin",
+    ]
     _order = "priority desc, scheduled_start, id desc"
+    _service_sequence_code = "service.intervention"
     _check_company_auto = True
 
     name = fields.Char(
@@ -212,13 +218,6 @@ class ServiceIntervention(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_partner_addresses(self):
-        for intervention in self:
-            addresses = intervention.partner_id.address_get(["invoice", "delivery"])
-            intervention.partner_shipping_id = addresses["delivery"]
-            intervention.partner_invoice_id = addresses["invoice"]
-
     @api.depends("partner_id", "object_ids.lot_id")
     def _compute_contract_id(self):
         """Propose the running contract covering one of the objects, else the
@@ -381,17 +380,6 @@ class ServiceIntervention(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("service.intervention")
-                    or "/"
-                )
         interventions = super().create(vals_list)
         interventions.filtered(
             lambda i: i.place == "in_house"
@@ -442,20 +430,6 @@ class ServiceIntervention(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-    def _check_state(self, allowed, action):
-        for intervention in self:
-            if intervention.state not in allowed:
-                raise UserError(
-                    self.env._(
-                        "Intervention %(name)s is %(state)s: it cannot be %(action)s.",
-                        name=intervention.name,
-                        state=dict(
-                            self._fields["state"]._description_selection(self.env)
-                        )[intervention.state],
-                        action=action,
-                    )
-                )
-
     def action_schedule(self):
         self._check_state(("draft",), self.env._("scheduled"))
         for intervention in self:
