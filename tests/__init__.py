@@ -16,3 +16,4 @@ from . import test_invoicing_concurrency
 from . import test_invoicing_tour
 from . import test_planning
 from . import test_portal
+from . import test_translation
