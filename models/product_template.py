@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .recurrence import INTERVAL_TYPES
+from .selections import BILLING_METHODS, CONTRACT_TYPES, INTERVAL_TYPES
 
 
 class ProductTemplate(models.Model):
@@ -29,20 +29,12 @@ class ProductTemplate(models.Model):
         "order is confirmed.",
     )
     service_contract_type = fields.Selection(
-        [
-            ("warranty", "Warranty"),
-            ("maintenance", "Maintenance"),
-            ("assistance", "Assistance"),
-        ],
+        CONTRACT_TYPES,
         string="Contract Type",
         default="maintenance",
     )
     service_billing_method = fields.Selection(
-        [
-            ("none", "Not Billed"),
-            ("flat_rate", "Flat Rate (periodic fee)"),
-            ("time_and_materials", "Time and Materials (executed work)"),
-        ],
+        BILLING_METHODS,
         string="Contract Billing",
         default="flat_rate",
     )

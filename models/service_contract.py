@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round, format_date
 
-from .recurrence import INTERVAL_TYPES, interval_delta
+from .selections import BILLING_METHODS, CONTRACT_TYPES, INTERVAL_TYPES, interval_delta
 
 # what each contract type proposes: billing method and coverage of executed work
 TYPE_DEFAULTS = {
@@ -128,21 +128,13 @@ class ServiceContract(models.Model):
         domain="[('share', '=', False)]",
     )
     contract_type = fields.Selection(
-        [
-            ("warranty", "Warranty"),
-            ("maintenance", "Maintenance"),
-            ("assistance", "Assistance"),
-        ],
+        CONTRACT_TYPES,
         required=True,
         default="maintenance",
         tracking=True,
     )
     billing_method = fields.Selection(
-        [
-            ("none", "Not Billed"),
-            ("flat_rate", "Flat Rate (periodic fee)"),
-            ("time_and_materials", "Time and Materials (executed work)"),
-        ],
+        BILLING_METHODS,
         required=True,
         compute="_compute_type_defaults",
         store=True,

@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
+from .selections import INVOICE_STATUSES
+
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
 
 
@@ -127,11 +129,7 @@ class ServiceIntervention(models.Model):
         index=True,
     )
     invoice_status = fields.Selection(
-        [
-            ("no", "Nothing to Invoice"),
-            ("to_invoice", "To Invoice"),
-            ("invoiced", "Invoiced"),
-        ],
+        INVOICE_STATUSES,
         compute="_compute_invoice_status",
         store=True,
         index=True,

@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+from .selections import INVOICE_STATUSES
+
 LINE_TYPES = [
     ("activity", "Activity"),
     ("part", "Spare Part"),
@@ -162,11 +164,7 @@ class ServiceInterventionLine(models.Model):
         readonly=True,
     )
     invoice_status = fields.Selection(
-        [
-            ("no", "Nothing to Invoice"),
-            ("to_invoice", "To Invoice"),
-            ("invoiced", "Invoiced"),
-        ],
+        INVOICE_STATUSES,
         compute="_compute_invoice_status",
         store=True,
         index=True,

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import format_date
 
-from .recurrence import interval_delta
+from .selections import interval_delta
 
 
 class ServicePlanning(models.AbstractModel):

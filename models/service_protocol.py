@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .recurrence import INTERVAL_TYPES
+from .selections import INTERVAL_TYPES
 
 
 class ServiceProtocol(models.Model):
