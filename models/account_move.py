@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.tools import format_date
 
+from .selections import CONTRACT_READERS, WORK_READERS
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -11,16 +13,21 @@ class AccountMove(models.Model):
         index="btree_not_null",
         copy=False,
         readonly=True,
+        groups=CONTRACT_READERS,
     )
     service_period_start = fields.Date(copy=False, readonly=True)
     service_period_end = fields.Date(copy=False, readonly=True)
     service_intervention_ids = fields.Many2many(
         "service.intervention",
         compute="_compute_service_intervention_ids",
+        compute_sudo=True,
         string="Interventions",
+        groups=WORK_READERS,
     )
     service_intervention_count = fields.Integer(
-        compute="_compute_service_intervention_ids"
+        compute="_compute_service_intervention_ids",
+        compute_sudo=True,
+        groups=WORK_READERS,
     )
 
     # the same contract period is never invoiced twice (cancelled invoices aside)
@@ -42,24 +49,25 @@ class AccountMove(models.Model):
     def write(self, vals):
         released = self.browse()
         if vals.get("state") == "cancel":
-            released = self.filtered(
+            # any invoice user may cancel: the contract link is read as admin
+            released = self.sudo().filtered(
                 lambda m: m.service_contract_id and m.state != "cancel"
             )
         result = super().write(vals)
-        released._service_release_periods()
+        released.with_env(self.env)._service_release_periods()
         return result
 
     @api.ondelete(at_uninstall=False)
     def _service_unlink_release_periods(self):
-        self.filtered(
+        self.sudo().filtered(
             lambda m: m.service_contract_id and m.state != "cancel"
-        )._service_release_periods()
+        ).with_env(self.env)._service_release_periods()
 
     def _service_release_periods(self):
         """A cancelled or deleted invoice makes its contract period billable
         again: the contract's next invoice date goes back to it."""
-        for move in self.filtered("service_period_start"):
-            contract = move.service_contract_id.sudo()
+        for move in self.sudo().filtered("service_period_start"):
+            contract = move.service_contract_id
             due = move.service_period_start
             if contract.recurring_invoicing_mode == "in_arrears":
                 due = due + contract._interval_delta()

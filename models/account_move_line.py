@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from .selections import CONTRACT_READERS, WORK_READERS
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -9,6 +11,7 @@ class AccountMoveLine(models.Model):
         "service.contract",
         index="btree_not_null",
         copy=False,
+        groups=CONTRACT_READERS,
     )
     service_intervention_line_ids = fields.Many2many(
         "service.intervention.line",
@@ -18,4 +21,5 @@ class AccountMoveLine(models.Model):
         string="Intervention Lines",
         copy=False,
         readonly=True,
+        groups=WORK_READERS,
     )

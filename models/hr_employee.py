@@ -10,5 +10,7 @@ class HrEmployee(models.Model):
         string="Van Stock",
         domain="[('usage', '=', 'internal')]",
         check_company=True,
+        # not on hr.employee.public: readable by HR users only (read with sudo)
+        groups="hr.group_hr_user",
         help="Spare parts used by this technician leave from this location.",
     )

@@ -2,7 +2,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .selections import BILLING_METHODS, CONTRACT_TYPES, INTERVAL_TYPES
+from .selections import (
+    BILLING_METHODS,
+    CONTRACT_READERS,
+    CONTRACT_TYPES,
+    INTERVAL_TYPES,
+    LOT_READERS,
+)
 
 
 class ProductTemplate(models.Model):
@@ -21,6 +27,7 @@ class ProductTemplate(models.Model):
     service_protocol_id = fields.Many2one(
         "service.protocol",
         string="Maintenance Protocol",
+        groups=CONTRACT_READERS,
         help="Default maintenance protocol of this product once installed.",
     )
     service_contract_product = fields.Boolean(
@@ -50,7 +57,9 @@ class ProductTemplate(models.Model):
         help="Length of the contract created by a sale; 0 means open-ended.",
     )
     service_installed_count = fields.Integer(
-        compute="_compute_service_installed_count", string="Installed"
+        compute="_compute_service_installed_count",
+        string="Installed",
+        groups=LOT_READERS,
     )
 
     def _compute_service_installed_count(self):

@@ -1,5 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# bounds of the renewal price index (%): beyond them a typo (-100, 150...)
+# would zero, turn negative or multiply the fees of every renewed contract
+RENEWAL_PRICE_INDEX_MIN = -50.0
+RENEWAL_PRICE_INDEX_MAX = 100.0
 
 
 class ResCompany(models.Model):
@@ -55,8 +61,8 @@ class ResCompany(models.Model):
     )
     service_renewal_price_index = fields.Float(
         string="Renewal Price Index (%)",
-        help="Fee lines of automatically renewed contracts are raised by this "
-        "percentage.",
+        help="Fee lines of renewed contracts are raised by this percentage "
+        "(between -50% and +100%).",
     )
     service_contract_auto_start = fields.Boolean(
         string="Start Sold Contracts",
@@ -77,3 +83,19 @@ class ResCompany(models.Model):
         "CHECK(service_preventive_horizon_days >= 0)",
         "The preventive planning horizon cannot be negative.",
     )
+
+    @api.constrains("service_renewal_price_index")
+    def _check_service_renewal_price_index(self):
+        for company in self:
+            index = company.service_renewal_price_index
+            if not RENEWAL_PRICE_INDEX_MIN <= index <= RENEWAL_PRICE_INDEX_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "The renewal price index of %(company)s must be between "
+                        "%(min)s%% and +%(max)s%%; %(index)s%% is not possible.",
+                        company=company.name,
+                        min=f"{RENEWAL_PRICE_INDEX_MIN:g}",
+                        max=f"{RENEWAL_PRICE_INDEX_MAX:g}",
+                        index=f"{index:g}",
+                    )
+                )

@@ -3,6 +3,8 @@ from collections import defaultdict
 
 from odoo import fields, models
 
+from .selections import CONTRACT_READERS, LOT_READERS, WORK_READERS
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -11,19 +13,28 @@ class ResPartner(models.Model):
         string="Distance (km)",
         help="Round-trip distance from the company, proposed on mileage lines.",
     )
+    # only users who may read serials, contracts and interventions get these:
+    # every other user keeps opening customers as in standard Odoo
     service_lot_ids = fields.One2many(
-        "stock.lot", "service_partner_id", string="Installed Products"
+        "stock.lot",
+        "service_partner_id",
+        string="Installed Products",
+        groups=LOT_READERS,
     )
     service_lot_count = fields.Integer(
-        compute="_compute_service_lot_count", string="Installed Products Count"
+        compute="_compute_service_lot_count",
+        string="Installed Products Count",
+        groups=LOT_READERS,
     )
-
     service_contract_count = fields.Integer(
-        compute="_compute_service_contract_count", string="Service Contracts Count"
+        compute="_compute_service_contract_count",
+        string="Service Contracts Count",
+        groups=CONTRACT_READERS,
     )
-
     service_intervention_count = fields.Integer(
-        compute="_compute_service_intervention_count", string="Interventions Count"
+        compute="_compute_service_intervention_count",
+        string="Interventions Count",
+        groups=WORK_READERS,
     )
 
     _service_distance_km_positive = models.Constraint(

@@ -13,12 +13,19 @@ class SaleOrder(models.Model):
     service_contract_ids = fields.One2many(
         "service.contract", "sale_order_id", string="Service Contracts"
     )
-    service_contract_count = fields.Integer(compute="_compute_service_contract_count")
+    service_contract_count = fields.Integer(
+        compute="_compute_service_contract_count", compute_sudo=True
+    )
 
     @api.depends("service_contract_ids")
     def _compute_service_contract_count(self):
+        counts = dict(
+            self.env["service.contract"]._read_group(
+                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
+            )
+        )
         for order in self:
-            order.service_contract_count = len(order.service_contract_ids)
+            order.service_contract_count = counts.get(order._origin, 0)
 
     def _action_confirm(self):
         result = super()._action_confirm()
@@ -53,11 +60,14 @@ class SaleOrder(models.Model):
                 order._service_prepare_contract_values(key, lines)
                 for key, lines in groups.items()
             ]
-        contracts = self.env["service.contract"].create(vals_list)
+        # a side effect of a confirmation the user may do: the contract is
+        # created as admin (a salesman may not read the protocols it plans),
+        # with the confirming user as author of its messages
+        contracts = self.env["service.contract"].sudo().create(vals_list)
         contracts.filtered(
             lambda c: c.company_id.service_contract_auto_start
         ).action_start()
-        return contracts
+        return contracts.with_env(self.env)
 
     def _service_prepare_contract_values(self, key, lines):
         self.ensure_one()
@@ -90,7 +100,9 @@ class SaleOrder(models.Model):
             "sale_order_id": self.id,
             "sale_line_id": lines[0].id,
             "protocol_ids": [
-                Command.set(lines.product_id.product_tmpl_id.service_protocol_id.ids)
+                Command.set(
+                    lines.product_id.product_tmpl_id.sudo().service_protocol_id.ids
+                )
             ],
             "line_ids": [
                 Command.create(

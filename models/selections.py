@@ -29,3 +29,24 @@ INTERVAL_TYPES = [
 def interval_delta(number, interval_type):
     """The relativedelta of ``number`` intervals of ``interval_type``."""
     return relativedelta(**{f"{interval_type}s": number})
+
+
+# who sees internal costs and margins: officers and billing users
+COST_GROUPS = "service_management.group_service_officer,account.group_account_invoice"
+# who may read service contracts / executed work next to an invoice; other
+# invoice readers (purchase users...) must still open invoices
+CONTRACT_READERS = (
+    "service_management.group_service_technician,sales_team.group_sale_salesman,"
+    "account.group_account_invoice,account.group_account_readonly"
+)
+WORK_READERS = (
+    "service_management.group_service_technician,account.group_account_invoice,"
+    "account.group_account_readonly"
+)
+# who may read the invoices of a service document
+INVOICE_READERS = "account.group_account_invoice,account.group_account_readonly"
+# who may read the installed base (stock users read serials anyway)
+LOT_READERS = (
+    "service_management.group_service_technician,stock.group_stock_user,"
+    "sales_team.group_sale_salesman,account.group_account_invoice"
+)

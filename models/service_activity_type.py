@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .selections import COST_GROUPS
+
 
 class ServiceActivityType(models.Model):
     _name = "service.activity.type"
@@ -26,6 +28,7 @@ class ServiceActivityType(models.Model):
     )
     cost_per_hour = fields.Float(
         digits="Product Price",
+        groups=COST_GROUPS,
         help="Internal cost of one hour, used when the technician has no hourly cost.",
     )
     place = fields.Selection(

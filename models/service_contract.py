@@ -6,7 +6,14 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round, format_date
 
-from .selections import BILLING_METHODS, CONTRACT_TYPES, INTERVAL_TYPES, interval_delta
+from .selections import (
+    BILLING_METHODS,
+    CONTRACT_TYPES,
+    INTERVAL_TYPES,
+    INVOICE_READERS,
+    WORK_READERS,
+    interval_delta,
+)
 
 # what each contract type proposes: billing method and coverage of executed work
 TYPE_DEFAULTS = {
@@ -228,6 +235,7 @@ class ServiceContract(models.Model):
         "contract_id",
         "lot_id",
         string="Covered Products",
+        check_company=True,
         domain="[('service_partner_id', '=', commercial_partner_id)]",
     )
     lot_count = fields.Integer(compute="_compute_lot_count")
@@ -235,16 +243,30 @@ class ServiceContract(models.Model):
         "service.protocol", string="Planned Protocols", check_company=True
     )
     invoice_ids = fields.One2many(
-        "account.move", "service_contract_id", string="Invoices", readonly=True
+        "account.move",
+        "service_contract_id",
+        string="Invoices",
+        readonly=True,
+        groups=INVOICE_READERS,
     )
     intervention_ids = fields.One2many(
-        "service.intervention", "contract_id", string="Interventions", readonly=True
+        "service.intervention",
+        "contract_id",
+        string="Interventions",
+        readonly=True,
+        groups=WORK_READERS,
     )
-    intervention_count = fields.Integer(compute="_compute_intervention_count")
-    invoice_count = fields.Integer(compute="_compute_invoice_count")
-    sale_order_id = fields.Many2one("sale.order", copy=False, index="btree_not_null")
+    intervention_count = fields.Integer(
+        compute="_compute_intervention_count", groups=WORK_READERS
+    )
+    invoice_count = fields.Integer(
+        compute="_compute_invoice_count", compute_sudo=True, groups=INVOICE_READERS
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order", copy=False, index="btree_not_null", check_company=True
+    )
     sale_line_id = fields.Many2one(
-        "sale.order.line", string="Sale Order Line", copy=False
+        "sale.order.line", string="Sale Order Line", copy=False, check_company=True
     )
     commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
     change_reason = fields.Char(
@@ -253,7 +275,7 @@ class ServiceContract(models.Model):
         help="Changing the dates, invoicing or fee lines of a running contract "
         "needs a reason: it is logged on the chatter.",
     )
-    note = fields.Html(string="Notes")
+    note = fields.Html(string="Notes", groups="base.group_user")
 
     _coverage_labor_range = models.Constraint(
         "CHECK(coverage_labor_pct BETWEEN 0 AND 100)",
@@ -322,6 +344,7 @@ class ServiceContract(models.Model):
 
     @api.depends(
         "line_ids.price_subtotal",
+        "billing_method",
         "recurring_interval_number",
         "recurring_interval_type",
     )
@@ -337,6 +360,7 @@ class ServiceContract(models.Model):
                 float_round(amount / months, precision_digits=2) if billed else 0.0
             )
 
+    @api.depends("lot_ids")
     def _compute_lot_count(self):
         for contract in self:
             contract.lot_count = len(contract.lot_ids)
@@ -470,7 +494,7 @@ class ServiceContract(models.Model):
     # ------------------------------------------------------------------
     def write(self, vals):
         protected = PROTECTED_FIELDS.intersection(vals)
-        if protected and not self.env.context.get("service_contract_change_allowed"):
+        if protected and not self._service_is_trusted():
             running = self.filtered(lambda c: c.state == "running")
             if running:
                 reason = (vals.get("change_reason") or "").strip()
@@ -486,25 +510,63 @@ class ServiceContract(models.Model):
                             ),
                         )
                     )
-                body = Markup("%s<br/>%s") % (
-                    self.env._("Running contract changed."),
-                    self.env._("Reason: %s", reason),
+                before = {c: c._service_protected_values(protected) for c in running}
+                result = super(ServiceContract, self._service_trusted()).write(
+                    dict(vals, change_reason=False)
                 )
-                result = super(
-                    ServiceContract,
-                    self.with_context(service_contract_change_allowed=True),
-                ).write(dict(vals, change_reason=False))
                 for contract in running:
-                    contract.message_post(body=body)
+                    contract._service_log_change(
+                        before[contract],
+                        contract._service_protected_values(protected),
+                        reason,
+                    )
                 return result
         if "change_reason" in vals:
             vals = dict(vals, change_reason=False)
         return super().write(vals)
 
+    def _service_protected_values(self, fnames):
+        """{label: displayed value} of ``fnames``, to log what changed."""
+        self.ensure_one()
+        values = {}
+        for fname in sorted(fnames):
+            field = self._fields[fname]
+            label = field.get_description(self.env)["string"]
+            if fname == "line_ids":
+                values[label] = (
+                    ", ".join(
+                        f"{line.name} {line.quantity:g} × {line.price_unit:.2f}"
+                        for line in self.line_ids
+                    )
+                    + f" = {self.amount_untaxed:.2f}"
+                )
+            elif field.type == "selection":
+                values[label] = dict(field._description_selection(self.env)).get(
+                    self[fname], ""
+                )
+            elif field.type == "date":
+                values[label] = format_date(self.env, self[fname]) or "-"
+            else:
+                values[label] = str(self[fname])
+        return values
+
+    def _service_log_change(self, before, after, reason):
+        changes = [
+            Markup("<li>%s: %s → %s</li>") % (label, before[label], after[label])
+            for label in before
+            if before[label] != after[label]
+        ]
+        body = Markup("%s<ul>%s</ul>%s") % (
+            self.env._("Running contract changed:"),
+            Markup().join(changes),
+            self.env._("Reason: %s", reason),
+        )
+        self.message_post(body=body)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
         for contract in self:
-            if contract.invoice_ids or contract._service_has_interventions():
+            if contract.sudo().invoice_ids or contract._service_has_interventions():
                 raise UserError(
                     self.env._(
                         "Contract %(name)s has invoices or interventions: archive "
@@ -515,7 +577,7 @@ class ServiceContract(models.Model):
 
     def _service_has_interventions(self):
         self.ensure_one()
-        return bool(self.intervention_ids)
+        return bool(self.sudo().intervention_ids)
 
     # ------------------------------------------------------------------
     # Actions
@@ -542,28 +604,30 @@ class ServiceContract(models.Model):
                         state=contract._state_label(),
                     )
                 )
+            # a flat-rate contract needs a positive fee per period
+            self.env["service.invoicing"]._check_contract_fee(contract)
             vals = {"state": "running"}
             if (
                 contract.billing_method == "flat_rate"
                 and not contract.next_invoice_date
             ):
                 vals["next_invoice_date"] = contract._first_invoice_date()
-            contract.with_context(service_contract_change_allowed=True).write(vals)
+            contract._service_trusted().write(vals)
         return True
 
     def action_close(self):
         self._check_state(("running", "expired"), self.env._("closed"))
-        self.write({"state": "closed"})
+        self._service_trusted().write({"state": "closed"})
         return True
 
     def action_cancel(self):
         self._check_state(("draft", "running"), self.env._("cancelled"))
-        self.write({"state": "cancelled"})
+        self._service_trusted().write({"state": "cancelled"})
         return True
 
     def action_draft(self):
         self._check_state(("cancelled",), self.env._("reset to draft"))
-        self.write({"state": "draft", "next_invoice_date": False})
+        self._service_trusted().write({"state": "draft", "next_invoice_date": False})
         return True
 
     def action_renew(self):
@@ -586,6 +650,8 @@ class ServiceContract(models.Model):
         self.ensure_one()
         old_end = self.date_end or fields.Date.context_today(self)
         new_end = old_end + relativedelta(months=self.renewal_months)
+        # an index set before it was bounded would still zero the fees
+        self.company_id._check_service_renewal_price_index()
         index = self.company_id.service_renewal_price_index
         vals = {"date_end": new_end, "state": "running"}
         if (
@@ -594,7 +660,9 @@ class ServiceContract(models.Model):
             and self.state == "expired"
         ):
             vals["next_invoice_date"] = old_end + relativedelta(days=1)
-        contract = self.with_context(service_contract_change_allowed=True)
+        # a flat-rate contract renews with a positive fee per period only
+        self.env["service.invoicing"]._check_contract_fee(self, index=index)
+        contract = self._service_trusted()
         if index:
             for line in contract.line_ids:
                 line.price_unit = line.currency_id.round(
@@ -676,7 +744,7 @@ class ServiceContract(models.Model):
         renewing = ended.filtered("auto_renew")
         expiring = ended - renewing
         if expiring:
-            expiring.write({"state": "expired"})
+            expiring._service_trusted().write({"state": "expired"})
             expiring._message_log_batch(
                 bodies={
                     contract.id: self.env._(
@@ -690,3 +758,11 @@ class ServiceContract(models.Model):
             while contract.date_end < today:
                 contract._renew_once()
         return expiring, renewing
+
+    # ------------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------------
+    def _get_report_base_filename(self):
+        """Name of the PDF the customer downloads from the portal."""
+        self.ensure_one()
+        return self.env._("Contract %(name)s", name=self.name)

@@ -2,6 +2,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .service_document_mixin import is_trusted
+from .service_intervention_line import MAX_PRICE, MAX_QUANTITY, implausible_figures
+
 
 class ServiceContractLine(models.Model):
     _name = "service.contract.line"
@@ -111,8 +114,14 @@ class ServiceContractLine(models.Model):
             currency = line.currency_id or line.company_id.currency_id
             line.price_subtotal = currency.round(amount) if currency else amount
 
+    @api.constrains("quantity", "price_unit")
+    def _check_bounds(self):
+        for line in self:
+            if line.quantity > MAX_QUANTITY or abs(line.price_unit) > MAX_PRICE:
+                raise implausible_figures(line)
+
     def _check_running_change(self):
-        if self.env.context.get("service_contract_change_allowed"):
+        if is_trusted(self):
             return
         running = self.contract_id.filtered(lambda c: c.state == "running")
         if running:

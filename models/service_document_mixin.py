@@ -2,6 +2,20 @@
 from odoo import api, models
 from odoo.exceptions import UserError
 
+# The action methods pass this object in the context to make the writes they
+# guard (state changes, protected fields of running contracts, frozen work).
+# An RPC caller can only send JSON values in its context: it cannot pass it.
+_TRUSTED_WRITE = object()
+
+
+def trusted(records):
+    """``records`` allowed to make the writes only action methods may make."""
+    return records.with_context(service_trusted_write=_TRUSTED_WRITE)
+
+
+def is_trusted(records):
+    return records.env.context.get("service_trusted_write") is _TRUSTED_WRITE
+
 
 class ServiceDocumentMixin(models.AbstractModel):
     """What contracts and interventions share: a reference from their
@@ -26,6 +40,16 @@ class ServiceDocumentMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not is_trusted(self) and any(
+            vals.get("state", "draft") != "draft" for vals in vals_list
+        ):
+            raise UserError(
+                self.env._(
+                    "A new %(document)s starts as a draft: use its buttons to "
+                    "move it on.",
+                    document=self.env["ir.model"]._get(self._name).name,
+                )
+            )
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(
@@ -38,6 +62,25 @@ class ServiceDocumentMixin(models.AbstractModel):
                     or "/"
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        if "state" in vals and not is_trusted(self):
+            raise UserError(
+                self.env._(
+                    "The status of %(document)s %(names)s changes only through its "
+                    "buttons (start, finish, cancel...), which check the work "
+                    "and move stock and invoices with it.",
+                    document=self.env["ir.model"]._get(self._name).name,
+                    names=", ".join(self.mapped("name")),
+                )
+            )
+        return super().write(vals)
+
+    def _service_trusted(self):
+        return trusted(self)
+
+    def _service_is_trusted(self):
+        return is_trusted(self)
 
     def _state_label(self):
         self.ensure_one()

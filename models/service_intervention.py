@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import quote_plus
 
@@ -8,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
-from .selections import INVOICE_STATUSES
+from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
 
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
 
@@ -21,6 +22,8 @@ class ServiceIntervention(models.Model):
         "mail.activity.mixin",
         "portal.mixin",
         "service.document.mixin",
+        # technicians are chosen by users without HR rights
+        "hr.mixin",
     ]
     _order = "priority desc, scheduled_start, id desc"
     _service_sequence_code = "service.intervention"
@@ -179,9 +182,15 @@ class ServiceIntervention(models.Model):
         "is done: the technician's van, else the company's warehouse.",
     )
     invoice_ids = fields.Many2many(
-        "account.move", compute="_compute_invoice_ids", string="Invoices"
+        "account.move",
+        compute="_compute_invoice_ids",
+        compute_sudo=True,
+        string="Invoices",
+        groups=INVOICE_READERS,
     )
-    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    invoice_count = fields.Integer(
+        compute="_compute_invoice_ids", compute_sudo=True, groups=INVOICE_READERS
+    )
     amount_total = fields.Monetary(
         compute="_compute_amounts", store=True, string="Customer Pays"
     )
@@ -189,7 +198,7 @@ class ServiceIntervention(models.Model):
         compute="_compute_amounts",
         store=True,
         string="Cost",
-        groups="service_management.group_service_officer,account.group_account_invoice",
+        groups=COST_GROUPS,
     )
     lot_ids = fields.Many2many(
         "stock.lot",
@@ -197,7 +206,11 @@ class ServiceIntervention(models.Model):
         search="_search_lot_ids",
         string="Serials",
     )
-    note = fields.Html(string="Notes")
+    note = fields.Html(string="Notes", groups="base.group_user")
+    parts_warning = fields.Text(
+        compute="_compute_parts_warning",
+        help="Spare parts that finishing would take below zero in their location.",
+    )
     color = fields.Integer(related="technician_id.color")
     map_url = fields.Char(compute="_compute_map_url", string="Map")
 
@@ -222,18 +235,23 @@ class ServiceIntervention(models.Model):
         customer's running assistance contract."""
         customers = self.partner_id.commercial_partner_id
         contracts = self.env["service.contract"].search(
-            [("partner_id", "child_of", customers.ids), ("state", "=", "running")],
+            [
+                ("partner_id", "child_of", customers.ids),
+                ("state", "=", "running"),
+                ("company_id", "in", self.company_id.ids),
+            ],
             order="date_start desc, id desc",
         )
         for intervention in self:
-            if intervention.contract_id in contracts:
-                continue
             customer = intervention.partner_id.commercial_partner_id
             mine = contracts.filtered(
-                lambda c, customer=customer: (
+                lambda c, i=intervention, customer=customer: (
                     c.partner_id.commercial_partner_id == customer
+                    and c.company_id == i.company_id
                 )
             )
+            if intervention.contract_id in mine:
+                continue
             lots = intervention.object_ids.lot_id
             covering = mine.filtered(lambda c, lots=lots: c.lot_ids & lots)
             assistance = mine.filtered(lambda c: c.contract_type == "assistance")
@@ -267,7 +285,8 @@ class ServiceIntervention(models.Model):
                 lambda w, c=intervention.company_id: w.company_id == c
             )[:1]
             intervention.location_id = (
-                intervention.technician_id.service_location_id or warehouse.lot_stock_id
+                intervention.technician_id.sudo().service_location_id
+                or warehouse.lot_stock_id
             )
 
     @api.depends("scheduled_start", "scheduled_duration")
@@ -308,6 +327,60 @@ class ServiceIntervention(models.Model):
             intervention.cost_total = sum(
                 intervention.line_ids.sudo().mapped("cost_subtotal")
             )
+
+    @api.depends(
+        "state",
+        "location_id",
+        "line_ids.line_type",
+        "line_ids.product_id",
+        "line_ids.quantity",
+        "line_ids.lot_id",
+    )
+    def _compute_parts_warning(self):
+        """Warn before finishing when parts would go below zero where they
+        leave from (the stock moves are validated anyway, as on a delivery)."""
+        for intervention in self:
+            intervention.parts_warning = False
+            if intervention.state in ("done", "cancelled") or not (
+                intervention.location_id
+            ):
+                continue
+            needed = defaultdict(float)
+            for line in intervention.line_ids:
+                if (
+                    line.line_type == "part"
+                    and not line.stock_move_id
+                    and line.product_id.is_storable
+                ):
+                    uom = line.uom_id or line.product_id.uom_id
+                    needed[line.product_id] += uom._compute_quantity(
+                        line.quantity, line.product_id.uom_id
+                    )
+            short = []
+            # technicians may not read quants: only the totals are shown
+            Quant = self.env["stock.quant"].sudo()
+            location = intervention.location_id.sudo()
+            for product, qty in needed.items():
+                available = Quant._get_available_quantity(
+                    product.sudo(), location, allow_negative=True
+                )
+                if product.uom_id.compare(qty, available) > 0:
+                    short.append(
+                        self.env._(
+                            "%(product)s: %(needed)s needed, %(available)s in "
+                            "%(location)s",
+                            product=product.display_name,
+                            needed=f"{qty:g}",
+                            available=f"{available:g}",
+                            location=intervention.location_id.display_name,
+                        )
+                    )
+            if short:
+                intervention.parts_warning = self.env._(
+                    "Finishing will take these parts below zero: %s. Check the "
+                    "quantities or the location the parts leave from.",
+                    "; ".join(short),
+                )
 
     def _compute_invoice_ids(self):
         for intervention in self:
@@ -364,6 +437,22 @@ class ServiceIntervention(models.Model):
                     self.env._(
                         "Intervention %(name)s cannot end before it started.",
                         name=intervention.name,
+                    )
+                )
+
+    @api.constrains("contract_id", "partner_id")
+    def _check_contract_customer(self):
+        for intervention in self:
+            contract = intervention.contract_id
+            customer = intervention.partner_id.commercial_partner_id
+            if contract and contract.partner_id.commercial_partner_id != customer:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s belongs to %(holder)s, not to "
+                        "%(customer)s: choose one of the customer's contracts.",
+                        contract=contract.name,
+                        holder=contract.partner_id.commercial_partner_id.display_name,
+                        customer=customer.display_name,
                     )
                 )
 
@@ -439,12 +528,14 @@ class ServiceIntervention(models.Model):
                         name=intervention.name,
                     )
                 )
-        self.write({"state": "scheduled"})
+        self._service_trusted().write({"state": "scheduled"})
         return True
 
     def action_start(self):
         self._check_state(("draft", "scheduled"), self.env._("started"))
-        self.write({"state": "in_progress", "actual_start": fields.Datetime.now()})
+        self._service_trusted().write(
+            {"state": "in_progress", "actual_start": fields.Datetime.now()}
+        )
         return True
 
     def action_done(self):
@@ -473,7 +564,9 @@ class ServiceIntervention(models.Model):
                 )
         # prices, coverage and costs are computed now, then frozen by the state
         self.line_ids.flush_recordset()
-        self.write({"state": "done", "actual_end": fields.Datetime.now()})
+        self._service_trusted().write(
+            {"state": "done", "actual_end": fields.Datetime.now()}
+        )
         self.line_ids._service_create_part_moves()
         self._service_sync_lot_state()
         return True
@@ -491,7 +584,7 @@ class ServiceIntervention(models.Model):
                     names=", ".join(invoiced.mapped("name")),
                 )
             )
-        self.write({"state": "in_progress", "actual_end": False})
+        self._service_trusted().write({"state": "in_progress", "actual_end": False})
         for intervention in self.filtered(lambda i: i.line_ids.stock_move_id):
             intervention.message_post(
                 body=self.env._(
@@ -506,13 +599,13 @@ class ServiceIntervention(models.Model):
         self._check_state(
             ("draft", "scheduled", "in_progress"), self.env._("cancelled")
         )
-        self.write({"state": "cancelled"})
+        self._service_trusted().write({"state": "cancelled"})
         self._service_sync_lot_state()
         return True
 
     def action_draft(self):
         self._check_state(("cancelled",), self.env._("reset to draft"))
-        self.write({"state": "draft"})
+        self._service_trusted().write({"state": "draft"})
         return True
 
     def action_apply_protocol(self):
@@ -531,23 +624,50 @@ class ServiceIntervention(models.Model):
                 intervention._check_state(
                     ("draft", "scheduled", "in_progress"), self.env._("changed")
                 )
-            applied = intervention.line_ids.protocol_step_id
-            obj = intervention.object_ids[:1]
+            applied = {
+                (line.protocol_step_id, line.object_id)
+                for line in intervention.line_ids
+                if line.protocol_step_id
+            }
             commands = []
-            for step in protocol.step_ids - applied:
-                commands.append(
-                    Command.create(
-                        intervention._prepare_step_line(step, "activity", obj)
-                    )
-                )
-                if step.product_id:
+            for obj in intervention._protocol_objects(protocol):
+                for step in protocol.step_ids:
+                    if (step, obj) in applied:
+                        continue
                     commands.append(
                         Command.create(
-                            intervention._prepare_step_line(step, "part", obj)
+                            intervention._prepare_step_line(step, "activity", obj)
                         )
                     )
+                    if step.product_id:
+                        commands.append(
+                            Command.create(
+                                intervention._prepare_step_line(step, "part", obj)
+                            )
+                        )
             intervention.line_ids = commands
         return True
+
+    def _protocol_objects(self, protocol):
+        """The objects a protocol's steps are done on: those of the product
+        categories it applies to, else every object (a revision of each
+        boiler), else none when the job has no object."""
+        self.ensure_one()
+        objects = self.object_ids
+        if protocol.product_categ_ids:
+            objects = (
+                objects.filtered_domain(
+                    [
+                        (
+                            "product_id.categ_id",
+                            "child_of",
+                            protocol.product_categ_ids.ids,
+                        )
+                    ]
+                )
+                or objects
+            )
+        return objects or [self.object_ids.browse()]
 
     def _prepare_step_line(self, step, line_type, obj):
         self.ensure_one()
@@ -555,6 +675,7 @@ class ServiceIntervention(models.Model):
             "line_type": line_type,
             "protocol_step_id": step.id,
             "object_id": obj.id,
+            "object_lot_id": obj.lot_id.id,
             "sequence": step.sequence,
         }
         if line_type == "activity":
@@ -618,22 +739,37 @@ class ServiceIntervention(models.Model):
         }
 
     @api.model
-    def _portal_request(self, partner, description, lot):
+    def _portal_request(self, partner, description, lot, attachments=None):
         """A customer's request from the portal: a draft intervention the
-        dispatcher schedules. ``lot`` must be one of the customer's serials."""
+        dispatcher schedules. Its text opens the conversation: it is posted
+        on the chatter by the customer, with the attached files.
+
+        :param partner: the customer's contact who asks
+        :param str description: the problem, as plain text
+        :param lot: one of the customer's serials, or an empty recordset
+        :param attachments: ``(name, content)`` pairs the caller checked
+        """
         customer = partner.commercial_partner_id
-        if lot and lot.service_partner_id != customer:
+        if lot and lot.service_partner_id.commercial_partner_id != customer:
             raise AccessError(self.env._("This product is not installed at your site."))
+        body = Markup("<p>%s</p>") % Markup("<br/>").join(description.splitlines())
         intervention = self.sudo().create(
             {
                 "partner_id": partner.id,
                 "origin": "request",
-                "description": Markup("<p>%s</p>") % description,
+                "description": body,
                 "object_ids": [Command.create({"lot_id": lot.id})] if lot else [],
                 "user_id": False,
             }
         )
         intervention.message_subscribe(partner_ids=partner.ids)
+        intervention.message_post(
+            body=body,
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            attachments=list(attachments or []),
+        )
         return intervention.with_env(self.env)
 
     def action_view_invoices(self):
@@ -664,3 +800,11 @@ class ServiceIntervention(models.Model):
             ],
             "target": "new",
         }
+
+    # ------------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------------
+    def _get_report_base_filename(self):
+        """Name of the PDF the customer downloads from the portal."""
+        self.ensure_one()
+        return self.env._("Intervention %(name)s", name=self.name)

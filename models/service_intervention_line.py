@@ -2,10 +2,11 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
-from .selections import INVOICE_STATUSES
+from .selections import COST_GROUPS, INVOICE_STATUSES
+from .service_document_mixin import is_trusted, trusted
 
 LINE_TYPES = [
     ("activity", "Activity"),
@@ -14,6 +15,26 @@ LINE_TYPES = [
     ("mileage", "Mileage"),
     ("expense", "Expense"),
 ]
+# beyond these, a figure is a typing error (1e9 hours), not work
+MAX_QUANTITY = 1_000_000
+MAX_PRICE = 10_000_000
+
+
+def implausible_figures(line):
+    """The error for a line whose quantity or price is a typing error."""
+    return ValidationError(
+        line.env._(
+            "%(line)s: a quantity of %(qty)s at %(price)s is not plausible. Check "
+            "the figures (at most %(max_qty)s units at %(max_price)s each).",
+            line=line.name,
+            qty=f"{line.quantity:g}",
+            price=f"{line.price_unit:g}",
+            max_qty=f"{MAX_QUANTITY:,.0f}",
+            max_price=f"{MAX_PRICE:,.0f}",
+        )
+    )
+
+
 # which contract coverage applies to which kind of work
 COVERAGE_FIELD = {
     "activity": "coverage_labor_pct",
@@ -25,6 +46,7 @@ COVERAGE_FIELD = {
 WORK_FIELDS = {
     "line_type",
     "object_id",
+    "object_lot_id",
     "activity_type_id",
     "employee_id",
     "date",
@@ -56,8 +78,24 @@ class ServiceInterventionLine(models.Model):
     )
     intervention_state = fields.Selection(related="intervention_id.state")
     sequence = fields.Integer(default=10)
+    # the serial of the object is what users pick, also on a job not yet
+    # saved (its objects have no id yet); the object follows from it
+    object_lot_id = fields.Many2one(
+        "stock.lot",
+        string="Object",
+        compute="_compute_object_lot_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        help="Serviced object this work is for: warranty and contract coverage "
+        "depend on it. Left empty, the best coverage of the job's objects holds.",
+    )
     object_id = fields.Many2one(
         "service.intervention.object",
+        compute="_compute_object_id",
+        store=True,
+        readonly=False,
         domain="[('intervention_id', '=', intervention_id)]",
         ondelete="set null",
     )
@@ -70,7 +108,9 @@ class ServiceInterventionLine(models.Model):
         precompute=True,
     )
     activity_type_id = fields.Many2one("service.activity.type", check_company=True)
-    protocol_step_id = fields.Many2one("service.protocol.step", ondelete="set null")
+    protocol_step_id = fields.Many2one(
+        "service.protocol.step", ondelete="set null", check_company=True
+    )
     mandatory = fields.Boolean(related="protocol_step_id.mandatory")
     employee_id = fields.Many2one(
         "hr.employee",
@@ -142,17 +182,21 @@ class ServiceInterventionLine(models.Model):
     )
     # not precomputed: technicians create lines, only officers see costs
     unit_cost = fields.Float(
-        groups="service_management.group_service_officer,account.group_account_invoice",
+        groups=COST_GROUPS,
         compute="_compute_unit_cost",
         store=True,
         readonly=False,
         digits="Product Price",
     )
     cost_subtotal = fields.Monetary(
-        compute="_compute_amounts", store=True, string="Cost"
+        compute="_compute_amounts", store=True, string="Cost", groups=COST_GROUPS
     )
-    margin = fields.Monetary(compute="_compute_amounts", store=True)
+    margin = fields.Monetary(compute="_compute_amounts", store=True, groups=COST_GROUPS)
     stock_move_id = fields.Many2one("stock.move", copy=False, readonly=True)
+    part_moved = fields.Boolean(
+        compute="_compute_part_moved",
+        help="The part already left stock: return it to stock to change the line.",
+    )
     done = fields.Boolean(copy=False)
     invoice_line_ids = fields.Many2many(
         "account.move.line",
@@ -169,7 +213,7 @@ class ServiceInterventionLine(models.Model):
         store=True,
         index=True,
     )
-    note = fields.Html(string="Notes")
+    note = fields.Html(string="Notes", groups="base.group_user")
 
     _quantity_positive = models.Constraint(
         "CHECK(quantity >= 0)",
@@ -195,6 +239,35 @@ class ServiceInterventionLine(models.Model):
         """Values of done or invoiced work are history: never recomputed."""
         self.ensure_one()
         return self.intervention_id.state == "done" or self.invoice_line_ids
+
+    @api.depends("object_id")
+    def _compute_object_lot_id(self):
+        for line in self:
+            if line.object_id.lot_id:
+                line.object_lot_id = line.object_id.lot_id
+
+    @api.depends("object_lot_id", "intervention_id.object_ids.lot_id")
+    def _compute_object_id(self):
+        """The object of the chosen serial, else the job's only object."""
+        for line in self:
+            if line.intervention_id and line._is_frozen():
+                continue
+            objects = line.intervention_id.object_ids
+            if line.object_lot_id:
+                match = objects.filtered(
+                    lambda o, lot=line.object_lot_id: o.lot_id == lot
+                )[:1]
+                if match:
+                    line.object_id = match
+                    continue
+            if line.object_id and line.object_id in objects:
+                continue
+            line.object_id = objects if len(objects) == 1 else False
+
+    @api.depends("stock_move_id")
+    def _compute_part_moved(self):
+        for line in self:
+            line.part_moved = bool(line.stock_move_id)
 
     @api.depends("line_type", "activity_type_id", "product_id")
     def _compute_name(self):
@@ -275,6 +348,7 @@ class ServiceInterventionLine(models.Model):
         "line_type",
         "date",
         "object_id.lot_id.warranty_end_date",
+        "intervention_id.object_ids.lot_id.warranty_end_date",
         "intervention_id.contract_id",
         "intervention_id.contract_id.state",
         "intervention_id.contract_id.coverage_labor_pct",
@@ -290,9 +364,21 @@ class ServiceInterventionLine(models.Model):
             line.coverage_pct, line.coverage_reason = line._service_coverage()
 
     def _service_coverage(self):
-        """(percentage, reason) of this work paid by warranty or contract."""
+        """(percentage, reason) of this work paid by warranty or contract.
+
+        A line without an object gets the best coverage among the job's
+        objects: the customer never pays for covered work because of how the
+        line was typed."""
         self.ensure_one()
-        lot = self.object_id.lot_id
+        lots = self.object_id.lot_id
+        if not self.object_id:
+            lots = self.intervention_id.object_ids.lot_id
+        candidates = [self._service_coverage_for_lot(lot) for lot in lots]
+        candidates.append(self._service_coverage_for_lot(lots.browse()))
+        return max(candidates, key=lambda candidate: candidate[0])
+
+    def _service_coverage_for_lot(self, lot):
+        self.ensure_one()
         date = self.date or fields.Date.context_today(self)
         if (
             self.line_type in ("activity", "part")
@@ -324,7 +410,9 @@ class ServiceInterventionLine(models.Model):
             )
         return 0.0, False
 
-    @api.depends("line_type", "product_id", "employee_id", "activity_type_id")
+    @api.depends(
+        "line_type", "product_id", "employee_id", "activity_type_id", "price_unit"
+    )
     def _compute_unit_cost(self):
         for line in self:
             if line._is_frozen():
@@ -340,18 +428,31 @@ class ServiceInterventionLine(models.Model):
                 line.unit_cost = line.product_id.standard_price
 
     @api.depends(
-        "quantity", "price_unit", "discount", "coverage_pct", "billable", "unit_cost"
+        "quantity",
+        "price_unit",
+        "discount",
+        "coverage_pct",
+        "billable",
+        "unit_cost",
+        "product_id",
+        "uom_id",
+        # the invoice rounds its lines together: so do their amounts
+        "intervention_id.line_ids.quantity",
+        "intervention_id.line_ids.price_unit",
+        "intervention_id.line_ids.discount",
+        "intervention_id.line_ids.coverage_pct",
+        "intervention_id.line_ids.billable",
     )
     def _compute_amounts(self):
+        # what the customer signs is what the invoice will bill, to the cent:
+        # computed from the values the invoice lines receive (coverage folded
+        # into their discount), as the invoice computes them
+        subtotals = self.env["service.invoicing"]._work_lines_subtotals(self)
         for line in self:
             currency = line.currency_id or self.env.company.currency_id
             gross = line.quantity * line.price_unit * (1 - line.discount / 100.0)
             line.amount_gross = currency.round(gross)
-            line.price_subtotal = (
-                currency.round(gross * (1 - line.coverage_pct / 100.0))
-                if line.billable
-                else 0.0
-            )
+            line.price_subtotal = subtotals.get(line, 0.0)
             # costs are restricted to officers; they are computed for anyone
             line.cost_subtotal = currency.round(line.quantity * line.sudo().unit_cost)
             line.margin = line.price_subtotal - line.cost_subtotal
@@ -378,11 +479,26 @@ class ServiceInterventionLine(models.Model):
             else:
                 line.invoice_status = "no"
 
+    @api.constrains("quantity", "line_type", "price_unit")
+    def _check_quantity_bounds(self):
+        for line in self:
+            if line.line_type in ("activity", "travel") and line.quantity > 24:
+                raise ValidationError(
+                    self.env._(
+                        "%(line)s: %(hours)s hours on one line is more than a day. "
+                        "Record each day's work on its own line (24 hours at most).",
+                        line=line.name,
+                        hours=f"{line.quantity:g}",
+                    )
+                )
+            if line.quantity > MAX_QUANTITY or line.price_unit > MAX_PRICE:
+                raise implausible_figures(line)
+
     # ------------------------------------------------------------------
     # CRUD: done or invoiced work is not edited
     # ------------------------------------------------------------------
     def _check_editable(self, fnames=None):
-        if self.env.context.get("service_line_force_write"):
+        if is_trusted(self):
             return
         if fnames is not None and not (
             set(fnames) & (WORK_FIELDS | {"intervention_id"})
@@ -406,6 +522,15 @@ class ServiceInterventionLine(models.Model):
                     "Intervention %(names)s is done or cancelled: re-open it to "
                     "change its work lines.",
                     names=", ".join(closed.intervention_id.mapped("name")),
+                )
+            )
+        moved = self.filtered("stock_move_id")
+        if moved:
+            raise UserError(
+                self.env._(
+                    "The spare parts %(parts)s already left stock: return them to "
+                    "stock (Return to Stock) before changing or deleting the line.",
+                    parts=", ".join(moved.mapped("name")),
                 )
             )
 
@@ -475,7 +600,7 @@ class ServiceInterventionLine(models.Model):
                     "partner_id": intervention.partner_shipping_id.id,
                     "company_id": intervention.company_id.id,
                     "origin": intervention.name,
-                    "reference": f"{intervention.name}: {line.name}",
+                    "service_intervention_id": intervention.id,
                     "move_line_ids": [
                         fields.Command.create(
                             {
@@ -497,8 +622,69 @@ class ServiceInterventionLine(models.Model):
         moves.picked = True
         moves._action_done()
         for line, move in zip(parts, moves, strict=True):
-            line.with_context(service_line_force_write=True).stock_move_id = move
+            trusted(line).stock_move_id = move
         return moves
+
+    def action_return_part(self):
+        """Reverse the stock move of these part lines (the part comes back
+        from the customer to where it left from), so the lines of a re-opened
+        intervention can be changed or deleted."""
+        lines = self.filtered("stock_move_id")
+        for line in lines:
+            if line.intervention_id.state != "in_progress":
+                raise UserError(
+                    self.env._(
+                        "Re-open intervention %(name)s before returning its parts "
+                        "to stock.",
+                        name=line.intervention_id.name,
+                    )
+                )
+        vals_list = []
+        for line in lines:
+            move = line.stock_move_id.sudo()
+            vals_list.append(
+                {
+                    "product_id": move.product_id.id,
+                    "product_uom_qty": move.quantity,
+                    "product_uom": move.product_uom.id,
+                    "location_id": move.location_dest_id.id,
+                    "location_dest_id": move.location_id.id,
+                    "partner_id": move.partner_id.id,
+                    "company_id": move.company_id.id,
+                    "origin": move.origin,
+                    "service_intervention_id": line.intervention_id.id,
+                    "move_line_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": ml.product_id.id,
+                                "lot_id": ml.lot_id.id,
+                                "quantity": ml.quantity,
+                                "product_uom_id": ml.product_uom_id.id,
+                                "location_id": ml.location_dest_id.id,
+                                "location_dest_id": ml.location_id.id,
+                            }
+                        )
+                        for ml in move.move_line_ids
+                    ],
+                }
+            )
+        returns = self.env["stock.move"].sudo().create(vals_list)
+        returns._action_confirm(merge=False)
+        returns.picked = True
+        returns._action_done()
+        trusted(lines).write({"stock_move_id": False})
+        for intervention in lines.intervention_id:
+            intervention.message_post(
+                body=self.env._(
+                    "Spare parts returned to stock: %(parts)s.",
+                    parts=", ".join(
+                        lines.filtered(
+                            lambda line, i=intervention: line.intervention_id == i
+                        ).mapped("name")
+                    ),
+                )
+            )
+        return True
 
     # ------------------------------------------------------------------
     # Work reports

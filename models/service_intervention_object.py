@@ -45,7 +45,7 @@ class ServiceInterventionObject(models.Model):
     )
     under_warranty = fields.Boolean(related="lot_id.under_warranty")
     warranty_end_date = fields.Date(related="lot_id.warranty_end_date")
-    note = fields.Html(string="Notes")
+    note = fields.Html(string="Notes", groups="base.group_user")
 
     @api.depends("lot_id")
     def _compute_product_id(self):

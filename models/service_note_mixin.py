@@ -14,6 +14,7 @@ class ServiceNoteMixin(models.AbstractModel):
 
     service_note = fields.Html(
         string="Service Notes",
+        groups="base.group_user",
         help="Notes sheet of the service team: history, access, settings, "
         "anything worth knowing before the next visit.",
     )

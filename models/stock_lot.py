@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command, Domain
 
+from .selections import CONTRACT_READERS, WORK_READERS
+
 SERVICE_STATES = [
     ("in_stock", "In Stock"),
     ("installed", "Installed"),
@@ -36,12 +38,14 @@ class StockLot(models.Model):
         "res.partner",
         string="Customer",
         index="btree_not_null",
+        check_company=True,
         domain="[('is_company', '=', True)]",
         help="Customer holding this product.",
     )
     service_address_id = fields.Many2one(
         "res.partner",
         string="Installation Site",
+        check_company=True,
         help="Where the product is installed (the delivery address).",
     )
     service_installed_on = fields.Date(string="Installed On")
@@ -83,10 +87,15 @@ class StockLot(models.Model):
         "contract_id",
         string="Contracts",
         copy=False,
+        groups=CONTRACT_READERS,
     )
-    service_contract_count = fields.Integer(compute="_compute_service_contract_count")
+    service_contract_count = fields.Integer(
+        compute="_compute_service_contract_count", groups=CONTRACT_READERS
+    )
     service_intervention_count = fields.Integer(
-        compute="_compute_service_intervention_count", string="Interventions"
+        compute="_compute_service_intervention_count",
+        string="Interventions",
+        groups=WORK_READERS,
     )
 
     @api.depends("warranty_end_date")
@@ -134,6 +143,14 @@ class StockLot(models.Model):
             ],
         }
         return action
+
+    def get_formview_id(self, access_uid=None):
+        """Users outside inventory open serials in the installed-base form:
+        the standard one needs stock rights (transfers, sales)."""
+        user = self.env["res.users"].browse(access_uid) if access_uid else self.env.user
+        if not user.has_group("stock.group_stock_user"):
+            return self.env.ref("service_management.stock_lot_view_form").id
+        return super().get_formview_id(access_uid=access_uid)
 
     @api.model
     def _service_today(self):

@@ -1,12 +1,32 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
 
-from odoo import models
+from odoo import api, fields, models
 from odoo.fields import Command
+
+from .selections import WORK_READERS
 
 
 class StockMove(models.Model):
     _inherit = "stock.move"
+
+    service_intervention_id = fields.Many2one(
+        "service.intervention",
+        string="Intervention",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        groups=WORK_READERS,
+        help="Intervention this spare part was used on.",
+    )
+
+    @api.depends("service_intervention_id")
+    def _compute_reference(self):
+        result = super()._compute_reference()
+        for move in self:
+            if not move.picking_id and move.service_intervention_id:
+                move.reference = move.service_intervention_id.name
+        return result
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)

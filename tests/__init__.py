@@ -17,3 +17,7 @@ from . import test_invoicing_tour
 from . import test_planning
 from . import test_portal
 from . import test_translation
+from . import test_roles_integrity
+from . import test_portal_request
+from . import test_role_views
+from . import test_invoicing_money

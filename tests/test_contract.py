@@ -8,6 +8,8 @@ from odoo.fields import Command
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.service_management.models.service_document_mixin import trusted
+
 from .common import ServiceStockCommon
 
 
@@ -234,9 +236,7 @@ class TestContractConstraints(ContractCommon):
         contract = self._contract()
         contract.action_start()
         with self.assertRaisesRegex(ValidationError, "set its next invoice date"):
-            contract.with_context(service_contract_change_allowed=True).write(
-                {"next_invoice_date": False}
-            )
+            trusted(contract).write({"next_invoice_date": False})
 
     def test_delete_with_invoices_refused(self):
         contract = self._contract()

@@ -8,6 +8,8 @@ from odoo.fields import Command
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.service_management.models.service_document_mixin import trusted
+
 from .common import ServiceStockCommon
 
 
@@ -195,9 +197,7 @@ class TestInterventionPricing(InterventionCommon):
         self.assertEqual(mileage.quantity, 42.0)
         self.assertEqual(mileage.price_subtotal, 21.0)
         self.assertAlmostEqual(mileage.cost_subtotal, 12.6)
-        self.contract.with_context(
-            service_contract_change_allowed=True
-        ).coverage_travel_pct = 100
+        trusted(self.contract).coverage_travel_pct = 100
         self.assertEqual(travel.price_subtotal, 0.0)
         self.assertEqual(travel.coverage_reason, f"{self.contract.name}: travel 100%")
 
@@ -279,9 +279,7 @@ class TestInterventionPricing(InterventionCommon):
         )
         intervention.action_start()
         intervention.action_done()
-        self.contract.with_context(
-            service_contract_change_allowed=True
-        ).coverage_parts_pct = 0
+        trusted(self.contract).coverage_parts_pct = 0
         self.assertEqual(line.coverage_pct, 50)
         self.assertEqual(line.price_subtotal, 10.0)
         self.assertEqual(line.coverage_reason, f"{self.contract.name}: parts 50%")
@@ -435,9 +433,7 @@ class TestInterventionWorkflow(InterventionCommon):
                 ],
             }
         )
-        line.with_context(
-            service_line_force_write=True
-        ).invoice_line_ids = invoice.invoice_line_ids
+        trusted(line).invoice_line_ids = invoice.invoice_line_ids
         self.assertEqual(line.invoice_status, "invoiced")
         self.assertEqual(intervention.invoice_status, "invoiced")
         with self.assertRaisesRegex(UserError, "already invoiced"):

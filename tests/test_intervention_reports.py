@@ -85,11 +85,13 @@ class TestInterventionReports(ServiceStockCommon):
                             "diagnosis": "Dirty nozzle",
                             "outcome": "fixed",
                         }
-                    )
+                    ),
+                    # the charged work is on an object without warranty
+                    Command.create({"product_id": cls.untracked_serial_product.id}),
                 ],
             }
         )
-        obj = cls.intervention.object_ids
+        obj, other = cls.intervention.object_ids
         activity = {
             "line_type": "activity",
             "activity_type_id": cls.activity_repair.id,
@@ -109,6 +111,7 @@ class TestInterventionReports(ServiceStockCommon):
                 dict(
                     activity,
                     intervention_id=cls.intervention.id,
+                    object_id=other.id,
                     name="Flue cleaning",
                     employee_id=cls.tech_alice.id,
                     date=day_1,
@@ -118,6 +121,7 @@ class TestInterventionReports(ServiceStockCommon):
                 dict(
                     activity,
                     intervention_id=cls.intervention.id,
+                    object_id=other.id,
                     name="Burner adjustment",
                     employee_id=cls.tech_bruno.id,
                     date=day_1,
@@ -127,6 +131,7 @@ class TestInterventionReports(ServiceStockCommon):
                 dict(
                     activity,
                     intervention_id=cls.intervention.id,
+                    object_id=other.id,
                     name="Final test",
                     employee_id=cls.tech_alice.id,
                     date=day_2,
@@ -135,6 +140,7 @@ class TestInterventionReports(ServiceStockCommon):
                 {
                     "intervention_id": cls.intervention.id,
                     "line_type": "part",
+                    "object_id": other.id,
                     "product_id": cls.product_part.id,
                     "date": day_1,
                     "quantity": 2.0,
@@ -142,6 +148,7 @@ class TestInterventionReports(ServiceStockCommon):
                 {
                     "intervention_id": cls.intervention.id,
                     "line_type": "mileage",
+                    "object_id": other.id,
                     "product_id": cls.mileage_product.id,
                     "date": day_1,
                     "quantity": 30.0,
@@ -160,7 +167,7 @@ class TestInterventionReports(ServiceStockCommon):
     def test_intervention_report_content(self):
         intervention = self.intervention
         self.assertEqual(intervention.contract_id, self.contract)
-        warranty_line = self.lines.filtered("object_id")
+        warranty_line = self.lines.filtered(lambda line: line.object_id.lot_id)
         mileage = self.lines.filtered(lambda line: line.line_type == "mileage")
         # 0 (warranty) + 50 + 100 + 37.50 labour, 2 x 20 parts, 50% of 15 mileage
         self.assertEqual(warranty_line.price_subtotal, 0.0)

@@ -115,7 +115,10 @@ class TestInvoicingContracts(InvoicingCommon):
         january, february = moves.sorted("service_period_start")
         self.assertEqual(january.invoice_line_ids.quantity, 1.0)
         self.assertEqual(february.service_period_end, date(2026, 2, 14))
-        self.assertAlmostEqual(february.invoice_line_ids.quantity, 0.5)
+        # the price is pro-rated, the quantity kept
+        self.assertEqual(february.invoice_line_ids.quantity, 1.0)
+        self.assertEqual(february.invoice_line_ids.price_unit, 150.0)
+        self.assertIn("(14/28 days)", february.invoice_line_ids.name)
         self.assertEqual(february.amount_untaxed, 150.0)
         self.assertFalse(self.Invoicing._invoice_contracts(date=date(2026, 12, 1)))
 
@@ -289,11 +292,12 @@ class TestInvoicingContracts(InvoicingCommon):
     def test_auto_post_except_warnings(self):
         self.env.company.service_invoice_auto_post = True
         good = self._contract()
-        zero = self._contract(lines=[(self.fee, 0)])
+        ending = self._contract(date_end=date(2026, 2, 15))
         moves = self.Invoicing._invoice_contracts(date=date(2026, 1, 1))
         by_contract = {move.service_contract_id: move for move in moves}
         self.assertEqual(by_contract[good].state, "posted")
-        self.assertEqual(by_contract[zero].state, "draft")
+        # warning: the contract ends within this period
+        self.assertEqual(by_contract[ending].state, "draft")
         # an explicit choice overrides the setting
         self._contract()
         self.assertEqual(

@@ -187,12 +187,19 @@ class TestInvoicingWizard(InterventionCommon):
                 "partner_id": cls.customer_b.id,
                 "contract_type": "maintenance",
                 "date_start": date(2026, 11, 1),
-                "line_ids": [
-                    Command.create({"product_id": cls.product_labour.id, "quantity": 0})
-                ],
+                "line_ids": [Command.create({"product_id": cls.product_labour.id})],
             }
         )
         cls.zero_contract.action_start()
+        # its fee falls to zero while it runs: nothing to invoice
+        cls.zero_contract.write(
+            {
+                "line_ids": [
+                    Command.update(cls.zero_contract.line_ids.id, {"quantity": 0})
+                ],
+                "change_reason": "Free of charge from November",
+            }
+        )
         work = cls.env["service.intervention"].create(
             {
                 "partner_id": cls.customer_b.id,
@@ -225,7 +232,8 @@ class TestInvoicingWizard(InterventionCommon):
         self.assertEqual(self.contract_b.next_invoice_date, date(2026, 10, 1))
         lines = wizard.line_ids
         # contract_b: October, November, December (ends on the 15th); the
-        # main customer's contract; the zero contract; the executed work
+        # main customer's contract; the executed work; no 0.00 invoice of the
+        # zero contract
         by_origin = {}
         for line in lines:
             by_origin.setdefault(line.origin, self.env["service.invoice.wizard.line"])
@@ -236,13 +244,10 @@ class TestInvoicingWizard(InterventionCommon):
         )
         self.assertIn("ends within this period", december.warnings)
         self.assertIn("differs by", december.warnings)  # pro-rated: -50%
-        zero_lines = by_origin[self.zero_contract.name]
-        self.assertEqual(len(zero_lines), 2)  # November and December
-        for warnings in zero_lines.mapped("warnings"):
-            self.assertIn("zero or negative amount", warnings)
+        self.assertNotIn(self.zero_contract.name, by_origin)
         self.assertEqual(by_origin[self.work.name].kind, "work")
         self.assertEqual(by_origin[self.work.name].amount_untaxed, 40.0)
-        self.assertGreaterEqual(wizard.warning_count, 2)
+        self.assertGreaterEqual(wizard.warning_count, 1)
 
     def test_filters_customers_contracts_and_flows(self):
         wizard = self._wizard()
@@ -252,9 +257,9 @@ class TestInvoicingWizard(InterventionCommon):
             wizard.line_ids.partner_id.commercial_partner_id, self.customer
         )
         wizard = self._wizard(invoice_work=False)
-        wizard.contract_ids = self.zero_contract
+        wizard.contract_ids = self.contract_b
         wizard.action_preview()
-        self.assertEqual(wizard.line_ids.contract_id, self.zero_contract)
+        self.assertEqual(wizard.line_ids.contract_id, self.contract_b)
         wizard = self._wizard(invoice_contracts=False)
         wizard.action_preview()
         self.assertEqual(set(wizard.line_ids.mapped("kind")), {"work"})
@@ -268,11 +273,12 @@ class TestInvoicingWizard(InterventionCommon):
         action = wizard.with_user(self.env.user).action_create_invoices()
         moves = self.env["account.move"].search(action["domain"])
         self.assertEqual(set(moves.mapped("state")), {"posted"})
-        self.assertEqual(
-            moves.service_contract_id, self.contract_b | self.zero_contract
-        )
+        self.assertEqual(moves.service_contract_id, self.contract_b)
         self.assertEqual(moves.service_intervention_ids, self.work)
         self.assertEqual(self.contract_b.next_invoice_date, date(2027, 1, 1))
+        # the zero periods are settled without invoice, and said so
+        self.assertEqual(self.zero_contract.next_invoice_date, date(2027, 1, 1))
+        self.assertIn("the fee is zero", self.zero_contract.message_ids[0].body)
         again = self._wizard()
         again.partner_ids = self.customer_b
         with self.assertRaisesRegex(UserError, "Nothing to invoice"):

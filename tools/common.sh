@@ -17,7 +17,11 @@ die() { printf '[%s] ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 
 mkdir -p "$CACHE"
 
-# The Odoo source tree: ODOO_SRC, else the nightly archive unpacked by setup.sh.
+# The Odoo source tree: ODOO_SRC, else /opt/odoo19 when it holds one, else the
+# nightly archive unpacked by setup.sh.
+if [ -z "${ODOO_SRC:-}" ] && [ -f /opt/odoo19/odoo/release.py ]; then
+  export ODOO_SRC=/opt/odoo19
+fi
 odoo_src() {
   if [ -n "${ODOO_SRC:-}" ]; then
     [ -f "$ODOO_SRC/odoo/release.py" ] || die "ODOO_SRC=$ODOO_SRC is not an Odoo source tree (no odoo/release.py)"

@@ -12,7 +12,8 @@ trap cleanup EXIT
 source "$ROOT/tools/db.sh"
 
 TAGS="${1:-/$ADDON_NAME}"
-LOG="$CACHE/test.log"
+# one log per run (runs may overlap); the last one is copied to test.log
+LOG="$CACHE/test-$$.log"
 ensure_template
 DB="sm_test_$$"
 clone_db "$DB"
@@ -24,4 +25,5 @@ odoo_cmd -d "$DB" -i "$ADDON_NAME" --test-enable --test-tags "$TAGS" \
   --stop-after-init --log-level="${SM_LOG_LEVEL:-test}" 2>&1 | tee "$LOG" | grep -E --line-buffered \
   -e " (ERROR|CRITICAL) " -e "tests when loading" -e " skipped " -e "^(FAIL|ERROR):" 
 set -e
+cp "$LOG" "$CACHE/test.log"
 "$PY" "$ROOT/tools/test_summary.py" "$LOG"

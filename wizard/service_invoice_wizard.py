@@ -21,6 +21,11 @@ class ServiceInvoiceWizard(models.TransientModel):
     )
     previewed = fields.Boolean(readonly=True)
     warning_count = fields.Integer(compute="_compute_warning_count")
+    # after a run with failures: what went wrong, and the invoices created
+    result = fields.Text(readonly=True)
+    invoice_ids = fields.Many2many(
+        "account.move", string="Created Invoices", readonly=True
+    )
 
     @api.depends("line_ids.warnings")
     def _compute_warning_count(self):
@@ -48,36 +53,85 @@ class ServiceInvoiceWizard(models.TransientModel):
             partners=self.partner_ids or None,
             flows=self._flows(),
         )
+        # the previous preview's rows are the user's own (nobody else can see
+        # a wizard): drop them even without the right to delete preview rows
+        self.line_ids.sudo().unlink()
         self.write(
             {
                 "previewed": True,
-                "line_ids": [Command.clear()] + [Command.create(row) for row in rows],
+                "line_ids": [Command.create(row) for row in rows],
             }
         )
         return self._reopen()
 
     def action_create_invoices(self):
+        """Create (and post when asked) the invoices. What cannot be invoiced,
+        and invoices that could not be posted (they stay in draft), do not
+        stop the others: they are listed in the wizard's result, with the
+        created invoices one click away."""
         self.ensure_one()
         flows = self._flows()
         invoicing = self.env["service.invoicing"]
         moves = self.env["account.move"]
         post = True if self.post else None
+        errors, post_errors = {}, {}
         if "contracts" in flows:
             moves |= invoicing._invoice_contracts(
                 date=self.date,
                 contracts=self.contract_ids or None,
                 partners=self.partner_ids or None,
                 post=post,
+                errors=errors,
+                post_errors=post_errors,
             )
         if "work" in flows:
             moves |= invoicing._invoice_work(
-                date=self.date, partners=self.partner_ids or None, post=post
+                date=self.date,
+                partners=self.partner_ids or None,
+                post=post,
+                errors=errors,
+                post_errors=post_errors,
             )
-        if not moves:
+        if not moves and not errors:
             raise UserError(
                 self.env._("Nothing to invoice up to %(date)s.", date=self.date)
             )
-        return self._action_open_invoices(moves)
+        if not errors and not post_errors:
+            return self._action_open_invoices(moves)
+        self.write(
+            {
+                "result": self._result_message(moves, errors, post_errors),
+                "invoice_ids": [Command.set(moves.ids)],
+                "previewed": False,
+            }
+        )
+        return self._reopen()
+
+    def _result_message(self, moves, errors, post_errors):
+        lines = [self.env._("%(count)s invoice(s) created.", count=len(moves))]
+        lines += [
+            self.env._(
+                "%(document)s cannot be invoiced: %(error)s",
+                document=record.display_name,
+                error=message,
+            )
+            for record, message in errors.items()
+        ]
+        lines += [
+            self.env._(
+                "%(invoice)s (%(customer)s) could not be posted and stays in "
+                "draft: %(error)s",
+                invoice=move.display_name,
+                customer=move.partner_id.display_name,
+                error=message,
+            )
+            for move, message in post_errors.items()
+        ]
+        return "\n".join(lines)
+
+    def action_open_created_invoices(self):
+        self.ensure_one()
+        return self._action_open_invoices(self.invoice_ids)
 
     def _reopen(self):
         return {
