@@ -142,15 +142,15 @@ class ServicePortal(CustomerPortal):
     def _service_searchbar_inputs(self, model):
         if model == "stock.lot":
             inputs = {
-                "all": request.env._("Search in serial numbers and products"),
-                "serial": request.env._("Search in serial numbers"),
-                "product": request.env._("Search in products"),
+                "all": request.env._("Serial or product"),
+                "serial": request.env._("Serial number"),
+                "product": request.env._("Product"),
             }
         else:
             inputs = {
-                "all": request.env._("Search in references and serial numbers"),
-                "name": request.env._("Search in references"),
-                "serial": request.env._("Search in serial numbers"),
+                "all": request.env._("Reference or serial"),
+                "name": request.env._("Reference"),
+                "serial": request.env._("Serial number"),
             }
         return {key: {"input": key, "label": label} for key, label in inputs.items()}
 

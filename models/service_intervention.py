@@ -376,10 +376,14 @@ class ServiceIntervention(models.Model):
                         )
                     )
             if short:
-                intervention.parts_warning = self.env._(
-                    "Finishing will take these parts below zero: %s. Check the "
-                    "quantities or the location the parts leave from.",
-                    "; ".join(short),
+                intervention.parts_warning = "\n".join(
+                    [
+                        self.env._(
+                            "Finishing will take these parts below zero (check "
+                            "the quantities or where the parts leave from):"
+                        )
+                    ]
+                    + [f"• {line}" for line in short]
                 )
 
     def _compute_invoice_ids(self):

@@ -50,12 +50,32 @@ class TestInvoicingMoney(AccountTestInvoicingCommon):
         cls.taxed_labour = cls._create_product(
             name="Taxed labour", type="service", lst_price=50.0, taxes_id=cls.tax_sale_a
         )
-        cls.activity, cls.taxed_activity = cls.env["service.activity.type"].create(
+        cls.tax_included = cls.env["account.tax"].create(
+            {
+                "name": "VAT 22% included (test)",
+                "amount": 22.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+            }
+        )
+        cls.included_labour = cls._create_product(
+            name="Labour, tax included",
+            type="service",
+            lst_price=61.0,
+            taxes_id=cls.tax_included,
+        )
+        activities = cls.env["service.activity.type"].create(
             [
                 {"name": "Repair", "code": "M-REP", "product_id": cls.labour.id},
                 {"name": "Audit", "code": "M-AUD", "product_id": cls.taxed_labour.id},
+                {
+                    "name": "Check",
+                    "code": "M-CHK",
+                    "product_id": cls.included_labour.id,
+                },
             ]
         )
+        cls.activity, cls.taxed_activity, cls.included_activity = activities
         cls.boiler = cls._create_product(
             name="Boiler", type="consu", is_storable=True, tracking="serial"
         )
@@ -419,13 +439,14 @@ class TestInvoicingMoney(AccountTestInvoicingCommon):
             self._done_intervention(self.customer_b, [combination])
             for combination in combinations
         ]
-        # all of them on one intervention, and with a 15% tax
+        # all of them on one intervention, with a 15% tax, with a tax included
         interventions.append(self._done_intervention(self.customer_b, combinations))
-        interventions.append(
-            self._done_intervention(
-                self.customer_b, combinations, activity=self.taxed_activity
+        for activity in (self.taxed_activity, self.included_activity):
+            interventions.append(
+                self._done_intervention(
+                    self.customer_b, combinations, activity=activity
+                )
             )
-        )
         self.Invoicing._invoice_work(date=date(2026, 1, 31))
         currency = self.env.company.currency_id
         for intervention in interventions:

@@ -190,7 +190,11 @@ class TestServicePortal(ServicePortalCommon):
         self.assertNotIn(">Done<", page)
 
         page = self._page("/my/service/installed")
-        self.assertEqual(self._rows(page), ["Portal Boiler"] * 2)
+        self.assertEqual(
+            [row.splitlines()[0] for row in self._rows(page)], ["Portal Boiler"] * 2
+        )
+        # on a phone the warranty shows under the product
+        self.assertIn("Warranty until", self._rows(page)[0])
         self.assertIn("PB-0001", page)
         self.assertNotIn("PB-9999", page)
         self.assertIn(f"/my/service/request?lot_id={self.lot.id}", page)
@@ -343,6 +347,12 @@ class TestServicePortal(ServicePortalCommon):
         tree = html.fromstring(page)
         self.assertIn("Completed", page)
         self.assertIn("Download report", page)
+        # the invoices listed do not leak into the breadcrumbs
+        crumbs = tree.xpath("//ol[contains(@class, 'o_portal_submenu')]/li")
+        self.assertEqual(
+            [crumb.text_content().strip() for crumb in crumbs[1:]],
+            ["Interventions", self.done.name],
+        )
         self.assertIn("Replaced the pump", page)
         signature = tree.xpath("//section[@id='signature']//img/@src")
         self.assertEqual(

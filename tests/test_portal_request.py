@@ -5,6 +5,7 @@ from lxml import html
 
 from odoo import http
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .test_portal import PNG, ServicePortalCommon
 
@@ -159,6 +160,15 @@ class TestServicePortalRequest(ServicePortalCommon):
             ],
         )
         self.assertEqual(len(self._mine().message_ids.attachment_ids), 3)
+
+    @mute_logger("odoo.http", "werkzeug")
+    def test_oversized_body_refused(self):
+        # the route accepts the files it allows and a little more, not the
+        # 128 MB Odoo accepts by default
+        huge = PDF + b"0" * (17 * 1024 * 1024)
+        response = self._send("Too much", files=[("huge.pdf", huge, "application/pdf")])
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self._mine())
 
     def test_foreign_serial_ignored(self):
         self._send("Trying someone else's boiler", lot=self.other_lot)

@@ -64,6 +64,11 @@ start() {
 stop() {
   external && return 0
   [ -f "$PGDATA_DIR/PG_VERSION" ] || return 0
+  # another command (a test run, `make run`) still uses the cluster: leave it up
+  local busy
+  busy="$(psql -X -h 127.0.0.1 -p "$(cat "$CACHE/pg/port" 2>/dev/null)" -U odoo -d postgres -tAc \
+    "SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL AND datname <> 'postgres'" 2>/dev/null || echo 0)"
+  [ "${busy:-0}" -gt 0 ] && return 0
   as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 || true
 }
 
