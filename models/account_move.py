@@ -13,6 +13,7 @@ class AccountMove(models.Model):
         index="btree_not_null",
         copy=False,
         readonly=True,
+        check_company=True,
         groups=CONTRACT_READERS,
     )
     service_period_start = fields.Date(copy=False, readonly=True)

@@ -11,6 +11,7 @@ class AccountMoveLine(models.Model):
         "service.contract",
         index="btree_not_null",
         copy=False,
+        check_company=True,
         groups=CONTRACT_READERS,
     )
     service_intervention_line_ids = fields.Many2many(

@@ -677,11 +677,9 @@ class ServiceContract(models.Model):
         self.message_post(body=body)
 
     def action_create_invoice(self):
-        """Invoice the periods of these contracts due today."""
-        date = self.env.context.get("service_invoice_date")
-        moves = self.env["service.invoicing"]._invoice_contracts(
-            date=date, contracts=self
-        )
+        """Invoice the periods of these contracts due today (never later
+        periods: the date is not something a client may choose)."""
+        moves = self.env["service.invoicing"]._invoice_contracts(contracts=self)
         if not moves:
             raise UserError(
                 self.env._(

@@ -6,6 +6,8 @@ from odoo.fields import Command
 
 from .selections import WORK_READERS
 
+SKIP_INSTALLED_BASE = object()
+
 
 class StockMove(models.Model):
     _inherit = "stock.move"
@@ -16,6 +18,7 @@ class StockMove(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
+        check_company=True,
         groups=WORK_READERS,
         help="Intervention this spare part was used on.",
     )
@@ -30,7 +33,12 @@ class StockMove(models.Model):
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
-        if not self.env.context.get("service_skip_installed_base"):
+        # only server code (tests, benchmarks) may skip the registration: a
+        # client cannot send a Python object in its context
+        if (
+            self.env.context.get("service_skip_installed_base")
+            is not SKIP_INSTALLED_BASE
+        ):
             moves._service_register_installed_base()
         return moves
 

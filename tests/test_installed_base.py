@@ -7,6 +7,8 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.service_management.models.stock_move import SKIP_INSTALLED_BASE
+
 from .common import ServiceStockCommon
 
 
@@ -194,7 +196,10 @@ class TestInstalledBaseDelivery(ServiceStockCommon):
         costs = []
         for lots in (small, large):
             picking = self._picking(self.customer_site, self.boiler, len(lots))
-            self._validate(picking.with_context(service_skip_installed_base=True), lots)
+            self._validate(
+                picking.with_context(service_skip_installed_base=SKIP_INSTALLED_BASE),
+                lots,
+            )
             self.assertEqual(set(lots.mapped("service_state")), {"in_stock"})
             self.env.invalidate_all()
             moves = self.env["stock.move"].browse(picking.move_ids.ids)

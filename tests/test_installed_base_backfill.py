@@ -4,6 +4,8 @@ from datetime import date, datetime
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
+from odoo.addons.service_management.models.stock_move import SKIP_INSTALLED_BASE
+
 from .common import ServiceStockCommon
 
 
@@ -36,7 +38,9 @@ class TestInstalledBaseBackfill(ServiceStockCommon):
     @classmethod
     def _past(cls, partner, lots, when):
         picking = cls._picking(partner, cls.boiler, len(lots))
-        cls._validate(picking.with_context(service_skip_installed_base=True), lots)
+        cls._validate(
+            picking.with_context(service_skip_installed_base=SKIP_INSTALLED_BASE), lots
+        )
         return cls._dated(picking, when)
 
     @classmethod
@@ -49,7 +53,9 @@ class TestInstalledBaseBackfill(ServiceStockCommon):
         returned = cls.env["stock.picking"].browse(
             wizard.action_create_returns_all()["res_id"]
         )
-        cls._validate(returned.with_context(service_skip_installed_base=True), lots)
+        cls._validate(
+            returned.with_context(service_skip_installed_base=SKIP_INSTALLED_BASE), lots
+        )
         return cls._dated(returned, when)
 
     def _run(self, **values):

@@ -3,7 +3,7 @@
 standard screens of other roles, workflow and context bypasses, coverage that
 depended on how lines were typed, stale computes, parts and stock."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
@@ -244,6 +244,25 @@ class TestWorkflowIntegrity(InterventionCommon):
                 self.contract.with_context(**{key: True}).write(
                     {"date_end": date(2030, 1, 1)}
                 )
+
+    def test_client_context_cannot_invoice_ahead_or_skip_the_installed_base(self):
+        contract = self.env["service.contract"].create(
+            {
+                "partner_id": self.customer.id,
+                "contract_type": "maintenance",
+                "date_start": date.today() + timedelta(days=40),
+                "line_ids": [Command.create({"product_id": self.product_labour.id})],
+            }
+        )
+        contract.action_start()
+        with self.assertRaisesRegex(UserError, "Nothing to invoice"):
+            contract.with_context(
+                service_invoice_date="2100-01-01"
+            ).action_create_invoice()
+        lots = self._make_lots(self.boiler, ["BX-CTX-1"])
+        picking = self._picking(self.customer_site, self.boiler, 1)
+        self._validate(picking.with_context(service_skip_installed_base=True), lots)
+        self.assertEqual(lots.service_partner_id, self.customer)
 
     def test_change_of_running_contract_logs_old_and_new(self):
         self.contract.write(

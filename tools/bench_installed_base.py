@@ -41,7 +41,16 @@ TARGET_RATIO = 1.15  # hook/baseline wall time of one delivery
 # number of batch operations grows by a few queries per 100 serials, a query
 # per serial by 100.
 MAX_QUERIES_PER_100_SERIALS = 5
-SKIP = {"service_skip_installed_base": True}
+
+
+def _skip_context():
+    """The context that skips the installed-base hook (the add-on's sentinel
+    object, importable once Odoo's add-ons path is set up)."""
+    from odoo.addons.service_management.models.stock_move import (  # noqa: PLC0415
+        SKIP_INSTALLED_BASE,
+    )
+
+    return {"service_skip_installed_base": SKIP_INSTALLED_BASE}
 
 
 def parse_args(argv):
@@ -186,7 +195,11 @@ class InstalledBaseBench:
         """
         try:
             picking_id = self.delivery(serials)
-            env = self.env if hook else self.env(context=dict(self.env.context, **SKIP))
+            env = (
+                self.env
+                if hook
+                else self.env(context=dict(self.env.context, **_skip_context()))
+            )
             picking = env["stock.picking"].browse(picking_id)
             validation = self.measure(picking._action_done)
             if picking.state != "done":
