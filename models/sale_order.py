@@ -64,9 +64,23 @@ class SaleOrder(models.Model):
         # created as admin (a salesman may not read the protocols it plans),
         # with the confirming user as author of its messages
         contracts = self.env["service.contract"].sudo().create(vals_list)
-        contracts.filtered(
-            lambda c: c.company_id.service_contract_auto_start
-        ).action_start()
+        auto = contracts.filtered(lambda c: c.company_id.service_contract_auto_start)
+        # a flat rate sold at no charge stays a draft to complete, the order
+        # is confirmed all the same
+        free = auto.filtered(
+            lambda c: (
+                c.billing_method == "flat_rate"
+                and c.currency_id.compare_amounts(c.amount_untaxed, 0) <= 0
+            )
+        )
+        (auto - free).action_start()
+        for contract in free:
+            contract.message_post(
+                body=self.env._(
+                    "Left in draft: its fee per period is not positive. Enter the "
+                    "fees, then start it."
+                )
+            )
         return contracts.with_env(self.env)
 
     def _service_prepare_contract_values(self, key, lines):

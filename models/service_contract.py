@@ -740,6 +740,23 @@ class ServiceContract(models.Model):
             ]
         )
         renewing = ended.filtered("auto_renew")
+        refused = self.browse()
+        for contract in renewing:
+            # one contract that cannot renew (e.g. its fee would be zero)
+            # expires with the reason; the others renew
+            try:
+                with self.env.cr.savepoint():
+                    while contract.date_end < today:
+                        contract._renew_once()
+            except (UserError, ValidationError) as error:
+                refused |= contract
+                contract.message_post(
+                    body=self.env._(
+                        "Automatic renewal failed: %(error)s The contract expires.",
+                        error=error.args[0],
+                    )
+                )
+        renewing -= refused
         expiring = ended - renewing
         if expiring:
             expiring._service_trusted().write({"state": "expired"})
@@ -752,9 +769,6 @@ class ServiceContract(models.Model):
                     for contract in expiring
                 }
             )
-        for contract in renewing:
-            while contract.date_end < today:
-                contract._renew_once()
         return expiring, renewing
 
     # ------------------------------------------------------------------

@@ -234,15 +234,21 @@ class TestInvoicingMoney(AccountTestInvoicingCommon):
         self.assertIn(contract.name, str(caught.exception))
         self.assertIn("cannot be renewed", str(caught.exception))
         self.assertEqual(contract.date_end, date(2026, 6, 30))
-        # nor by the daily expiry action
-        try:
-            with self.cr.savepoint():
-                self.env["service.contract"]._cron_service_contract_expiry(
-                    date=date(2026, 7, 2)
-                )
-        except UserError as error:
-            self.assertIn(contract.name, str(error))
+        # nor by the daily expiry action: it expires with the reason, and the
+        # other contracts still renew
+        healthy = self._contract(date_end=date(2026, 6, 30), auto_renew=True)
+        expired, renewed = self.env["service.contract"]._cron_service_contract_expiry(
+            date=date(2026, 7, 2)
+        )
+        self.assertEqual(renewed, healthy)
+        self.assertIn(contract, expired)
+        self.assertEqual(contract.state, "expired")
         self.assertEqual(contract.date_end, date(2026, 6, 30))
+        self.assertTrue(
+            contract.message_ids.filtered(
+                lambda m: "Automatic renewal failed" in m.body
+            )
+        )
         # fixed, it renews
         self._change_lines(contract, [Command.unlink(contract.line_ids[-1].id)])
         contract.action_renew()

@@ -129,6 +129,31 @@ class TestStandardScreensForOtherRoles(InterventionCommon):
         self.assertEqual(contract.sudo().protocol_ids, protocol)
         self.assertEqual(contract.create_uid, self.salesman)
 
+    def test_contract_sold_at_no_charge_stays_draft(self):
+        self.company.service_contract_auto_start = True
+        product = self.env["product.product"].create(
+            {
+                "name": "Free first year",
+                "type": "service",
+                "list_price": 0.0,
+                "service_contract_product": True,
+                "service_billing_method": "flat_rate",
+            }
+        )
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [Command.create({"product_id": product.id})],
+                }
+            )
+        )
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.service_contract_ids.state, "draft")
+
     def test_salesman_opens_a_service_invoice(self):
         job = self._intervention()
         self._line(job, line_type="travel")
