@@ -33,6 +33,7 @@
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "views/stock_lot_views.xml",
+        "views/stock_move_views.xml",
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

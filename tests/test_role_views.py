@@ -289,6 +289,16 @@ SCREENS = {
         "open": {"stock_user": ("lot",)},
         "denied": {"internal": ("lot",)},
     },
+    # inventory users see which intervention a spare part went to
+    "stock_move_view_list": {
+        "open": {"stock_user": ("part_move",)},
+        "denied": {"technician": ("part_move",), "internal": ("part_move",)},
+    },
+    "stock_move_view_form": {
+        "open": {"stock_user": ("part_move",)},
+        "denied": {"technician": ("part_move",)},
+    },
+    "stock_move_view_search": {"open": {"stock_user": ()}},
     # the Settings need Settings rights (base.group_system): no role here
     "res_config_settings_view_form": {},
     # The forms the web client opens from a many2one link of the add-on's
@@ -437,6 +447,7 @@ class TestRoleViews(InterventionCommon):
             "work_invoice": cls.work_invoice,
             "contract_invoice": cls.contract_invoice,
             "sale_order": cls.sale_order,
+            "part_move": cls.job_done.line_ids.stock_move_id,
         }
 
     @classmethod
