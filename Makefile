@@ -1,5 +1,5 @@
 # service_management: the two commands users need are `make run` and `make test`.
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint wheel bench setup clean
 
 run:
 	tools/run.sh
@@ -12,6 +12,9 @@ setup:
 
 lint: setup
 	.venv/bin/pre-commit run --all-files --show-diff-on-failure
+
+wheel: setup
+	.venv/bin/python tools/check_wheel.py
 
 bench:
 	tools/bench.sh

@@ -1,5 +1,6 @@
 from . import service_note_mixin
 from . import service_document_mixin
+from . import service_priced_line_mixin
 from . import res_company
 from . import res_config_settings
 from . import service_activity_type

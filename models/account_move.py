@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.tools import format_date
 
 from .selections import CONTRACT_READERS, WORK_READERS
+from .service_document_mixin import open_action
 
 
 class AccountMove(models.Model):
@@ -96,9 +97,9 @@ class AccountMove(models.Model):
 
     def action_view_service_interventions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_intervention"
+        return open_action(
+            self.env,
+            "service_management.action_service_intervention",
+            [("id", "in", self.service_intervention_ids.ids)],
+            {"create": False},
         )
-        action["domain"] = [("id", "in", self.service_intervention_ids.ids)]
-        action["context"] = {"create": False}
-        return action

@@ -9,6 +9,7 @@ from .selections import (
     INTERVAL_TYPES,
     LOT_READERS,
 )
+from .service_document_mixin import open_action
 
 
 class ProductTemplate(models.Model):
@@ -117,12 +118,12 @@ class ProductTemplate(models.Model):
 
     def action_view_service_installed_base(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_installed_base"
+        return open_action(
+            self.env,
+            "service_management.action_service_installed_base",
+            [("product_id.product_tmpl_id", "=", self.id)],
+            {
+                "default_product_id": self.product_variant_id.id,
+                "search_default_group_partner": 1,
+            },
         )
-        action["domain"] = [("product_id.product_tmpl_id", "=", self.id)]
-        action["context"] = {
-            "default_product_id": self.product_variant_id.id,
-            "search_default_group_partner": 1,
-        }
-        return action

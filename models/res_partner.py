@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from collections import defaultdict
-
 from odoo import fields, models
 
 from .selections import CONTRACT_READERS, LOT_READERS, WORK_READERS
+from .service_document_mixin import open_action
 
 
 class ResPartner(models.Model):
@@ -42,75 +41,72 @@ class ResPartner(models.Model):
         "The distance of a customer cannot be negative.",
     )
 
-    def _compute_service_lot_count(self):
-        # serials are held by the customer (commercial partner): its contacts
-        # and delivery addresses show the same installed base
-        commercial = self.commercial_partner_id
+    def _service_counts(self, model, customer_path):
+        """{partner: number of ``model`` records held by its customer}, one
+        query for all partners of ``self``.
+
+        Records belong to the customer (commercial partner) found at
+        ``customer_path``: its contacts and addresses show the same count.
+        """
+        customers = self.commercial_partner_id
         counts = dict(
-            self.env["stock.lot"]._read_group(
-                [("service_partner_id", "in", commercial.ids)],
-                ["service_partner_id"],
-                ["__count"],
+            self.env[model]._read_group(
+                [(customer_path, "in", customers.ids)], [customer_path], ["__count"]
             )
         )
+        return {
+            partner: counts.get(partner.commercial_partner_id, 0) for partner in self
+        }
+
+    def _compute_service_lot_count(self):
+        # a serial's customer is a commercial partner already
+        counts = self._service_counts("stock.lot", "service_partner_id")
         for partner in self:
-            partner.service_lot_count = counts.get(partner.commercial_partner_id, 0)
+            partner.service_lot_count = counts[partner]
 
     def _compute_service_contract_count(self):
-        commercial = self.commercial_partner_id
-        counts = dict(
-            self.env["service.contract"]._read_group(
-                [("partner_id", "child_of", commercial.ids)],
-                ["partner_id"],
-                ["__count"],
-            )
+        counts = self._service_counts(
+            "service.contract", "partner_id.commercial_partner_id"
         )
         for partner in self:
-            partner.service_contract_count = sum(
-                count
-                for holder, count in counts.items()
-                if holder.commercial_partner_id == partner.commercial_partner_id
-            )
+            partner.service_contract_count = counts[partner]
 
     def _compute_service_intervention_count(self):
-        commercial = self.commercial_partner_id
-        counts = defaultdict(int)
-        for partner, count in self.env["service.intervention"]._read_group(
-            [("partner_id", "child_of", commercial.ids)], ["partner_id"], ["__count"]
-        ):
-            counts[partner.commercial_partner_id] += count
+        counts = self._service_counts(
+            "service.intervention", "partner_id.commercial_partner_id"
+        )
         for partner in self:
-            partner.service_intervention_count = counts[partner.commercial_partner_id]
+            partner.service_intervention_count = counts[partner]
 
     def action_view_service_interventions(self):
         self.ensure_one()
         customer = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_intervention"
+        return open_action(
+            self.env,
+            "service_management.action_service_intervention",
+            [("partner_id", "child_of", customer.id)],
+            {"default_partner_id": self.id},
         )
-        action["domain"] = [("partner_id", "child_of", customer.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def action_view_service_contracts(self):
         self.ensure_one()
         customer = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_contract"
+        return open_action(
+            self.env,
+            "service_management.action_service_contract",
+            [("partner_id", "child_of", customer.id)],
+            {"default_partner_id": customer.id},
         )
-        action["domain"] = [("partner_id", "child_of", customer.id)]
-        action["context"] = {"default_partner_id": customer.id}
-        return action
 
     def action_view_service_installed_base(self):
         self.ensure_one()
         customer = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_installed_base"
+        return open_action(
+            self.env,
+            "service_management.action_service_installed_base",
+            [("service_partner_id", "=", customer.id)],
+            {
+                "default_service_partner_id": customer.id,
+                "default_service_address_id": self.id,
+            },
         )
-        action["domain"] = [("service_partner_id", "=", customer.id)]
-        action["context"] = {
-            "default_service_partner_id": customer.id,
-            "default_service_address_id": self.id,
-        }
-        return action

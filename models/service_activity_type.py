@@ -9,6 +9,8 @@ class ServiceActivityType(models.Model):
     _description = "Service Activity Type"
     _order = "sequence, name, id"
     _check_company_auto = True
+    # shown as "[code] name": typing the code finds it too
+    _rec_names_search = ["name", "code"]
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(help="Short code shown on reports and work lines.")

@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
 from odoo.tools import float_round, format_date
 
 from .selections import (
@@ -14,6 +18,10 @@ from .selections import (
     WORK_READERS,
     interval_delta,
 )
+from .service_contract_line import changes_fees
+from .service_document_mixin import open_action
+
+_logger = logging.getLogger(__name__)
 
 # what each contract type proposes: billing method and coverage of executed work
 TYPE_DEFAULTS = {
@@ -55,62 +63,17 @@ class ServiceContract(models.Model):
     _inherit = [
         "mail.thread",
         "mail.activity.mixin",
-        "portal.mixin",
         "service.document.mixin",
+        "analytic.mixin",
     ]
     _order = "date_start desc, id desc"
     _service_sequence_code = "service.contract"
+    _service_portal_path = "contracts"
     _check_company_auto = True
 
-    name = fields.Char(
-        string="Reference", required=True, copy=False, readonly=True, default="/"
-    )
     active = fields.Boolean(default=True)
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        check_company=True,
-        index=True,
-    )
-    partner_invoice_id = fields.Many2one(
-        "res.partner",
-        string="Invoice Address",
-        compute="_compute_partner_addresses",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-    )
-    partner_shipping_id = fields.Many2one(
-        "res.partner",
-        string="Service Address",
-        compute="_compute_partner_addresses",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True
-    )
-    pricelist_id = fields.Many2one(
-        "product.pricelist",
-        compute="_compute_pricelist_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-        tracking=True,
-    )
-    currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_currency_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-    )
+    # the sale order may set a currency other than its pricelist's
+    currency_id = fields.Many2one(readonly=False)
     fiscal_position_id = fields.Many2one(
         "account.fiscal.position",
         compute="_compute_fiscal_position_id",
@@ -126,13 +89,6 @@ class ServiceContract(models.Model):
         readonly=False,
         precompute=True,
         check_company=True,
-    )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        default=lambda self: self.env.user,
-        tracking=True,
-        domain="[('share', '=', False)]",
     )
     contract_type = fields.Selection(
         CONTRACT_TYPES,
@@ -268,7 +224,6 @@ class ServiceContract(models.Model):
     sale_line_id = fields.Many2one(
         "sale.order.line", string="Sale Order Line", copy=False, check_company=True
     )
-    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
     change_reason = fields.Char(
         string="Reason for Change",
         copy=False,
@@ -293,26 +248,14 @@ class ServiceContract(models.Model):
         "CHECK(renewal_months > 0)",
         "The renewal term of a contract must be at least one month.",
     )
+    # the contracts due for invoicing (service.invoicing._due_contract_domain)
+    _due_invoice_idx = models.Index(
+        "(state, billing_method, next_invoice_date) WHERE next_invoice_date IS NOT NULL"
+    )
 
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends("partner_id", "company_id")
-    def _compute_pricelist_id(self):
-        for contract in self:
-            if not contract.partner_id:
-                continue
-            contract.pricelist_id = contract.partner_id.with_company(
-                contract.company_id
-            ).property_product_pricelist
-
-    @api.depends("pricelist_id", "company_id")
-    def _compute_currency_id(self):
-        for contract in self:
-            contract.currency_id = (
-                contract.pricelist_id.currency_id or contract.company_id.currency_id
-            )
-
     @api.depends("partner_id", "partner_shipping_id", "company_id")
     def _compute_fiscal_position_id(self):
         for contract in self:
@@ -376,21 +319,15 @@ class ServiceContract(models.Model):
 
     def action_view_interventions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_intervention"
+        return open_action(
+            self.env,
+            "service_management.action_service_intervention",
+            [("contract_id", "=", self.id)],
+            {
+                "default_contract_id": self.id,
+                "default_partner_id": self.partner_id.id,
+            },
         )
-        action["domain"] = [("contract_id", "=", self.id)]
-        action["context"] = {
-            "default_contract_id": self.id,
-            "default_partner_id": self.partner_id.id,
-        }
-        return action
-
-    def _compute_access_url(self):
-        result = super()._compute_access_url()
-        for contract in self:
-            contract.access_url = f"/my/service/contracts/{contract.id}"
-        return result
 
     def _compute_invoice_count(self):
         counts = dict(
@@ -494,6 +431,8 @@ class ServiceContract(models.Model):
     # ------------------------------------------------------------------
     def write(self, vals):
         protected = PROTECTED_FIELDS.intersection(vals)
+        if "line_ids" in protected and not changes_fees(vals["line_ids"]):
+            protected.discard("line_ids")
         if protected and not self._service_is_trusted():
             running = self.filtered(lambda c: c.state == "running")
             if running:
@@ -616,22 +555,31 @@ class ServiceContract(models.Model):
         return True
 
     def action_close(self):
-        self._check_state(("running", "expired"), self.env._("closed"))
+        self._check_state(
+            ("running", "expired"),
+            self.env._("Contract %(name)s is %(state)s: it cannot be closed."),
+        )
         self._service_trusted().write({"state": "closed"})
         return True
 
     def action_cancel(self):
-        self._check_state(("draft", "running"), self.env._("cancelled"))
+        self._check_state(
+            ("draft", "running"),
+            self.env._("Contract %(name)s is %(state)s: it cannot be cancelled."),
+        )
         self._service_trusted().write({"state": "cancelled"})
         return True
 
     def action_draft(self):
-        self._check_state(("cancelled",), self.env._("reset to draft"))
+        self._check_state(
+            ("cancelled",),
+            self.env._("Contract %(name)s is %(state)s: it cannot be reset to draft."),
+        )
         self._service_trusted().write({"state": "draft", "next_invoice_date": False})
         return True
 
     def action_renew(self):
-        """Extend the contract one renewal term, on the same record: covered
+        """Extend the contracts one renewal term, on the same records: covered
         products and planned protocols carry over."""
         for contract in self:
             if contract.state not in ("running", "expired"):
@@ -643,38 +591,91 @@ class ServiceContract(models.Model):
                         state=contract._state_label(),
                     )
                 )
-            contract._renew_once()
+        self._renew({contract: contract._renewal_plan() for contract in self})
         return True
 
-    def _renew_once(self):
+    def _renewal_plan(self, until=None):
+        """What renewing this contract changes, computed without writing
+        anything: one renewal term, or as many as needed for its end to reach
+        ``until``; its fees are indexed by the company's renewal price index
+        at each term.
+
+        :raise UserError: when it cannot renew: its fee per period would not
+            be positive, or the price index is out of bounds
+        :return: dict of ``values`` (of the contract), ``prices`` ({fee
+            line: new unit price}) and ``body`` (the note on its chatter)
+        """
         self.ensure_one()
-        old_end = self.date_end or fields.Date.context_today(self)
-        new_end = old_end + relativedelta(months=self.renewal_months)
         # an index set before it was bounded would still zero the fees
         self.company_id._check_service_renewal_price_index()
         index = self.company_id.service_renewal_price_index
-        vals = {"date_end": new_end, "state": "running"}
+        old_end = self.date_end or fields.Date.context_today(self)
+        end = old_end
+        prices = {line: line.price_unit for line in self.line_ids}
+        terms = 0
+        while not terms or (until and end < until):
+            # a flat-rate contract renews with a positive fee per period only
+            self.env["service.invoicing"]._check_contract_fee(
+                self, index=index, prices=prices
+            )
+            end += relativedelta(months=self.renewal_months)
+            if index:
+                prices = {
+                    line: line.currency_id.round(price * (1 + index / 100.0))
+                    for line, price in prices.items()
+                }
+            terms += 1
+        values = {"date_end": end, "state": "running"}
         if (
             self.billing_method == "flat_rate"
             and not self.next_invoice_date
             and self.state == "expired"
         ):
-            vals["next_invoice_date"] = old_end + relativedelta(days=1)
-        # a flat-rate contract renews with a positive fee per period only
-        self.env["service.invoicing"]._check_contract_fee(self, index=index)
-        contract = self._service_trusted()
-        if index:
-            for line in contract.line_ids:
-                line.price_unit = line.currency_id.round(
-                    line.price_unit * (1 + index / 100.0)
-                )
-        contract.write(vals)
-        body = self.env._(
-            "Contract renewed until %(date)s.", date=format_date(self.env, new_end)
+            values["next_invoice_date"] = old_end + relativedelta(days=1)
+        date = format_date(self.env, end)
+        if not index:
+            body = self.env._("Contract renewed until %(date)s.", date=date)
+        elif terms == 1:
+            body = self.env._(
+                "Contract renewed until %(date)s, fees indexed by %(index)s%%.",
+                date=date,
+                index=f"{index:g}",
+            )
+        else:
+            body = self.env._(
+                "Contract renewed %(terms)s times, until %(date)s, fees indexed "
+                "by %(index)s%% each time.",
+                terms=terms,
+                date=date,
+                index=f"{index:g}",
+            )
+        return {
+            "values": values,
+            "prices": prices if index else {},
+            "body": body,
+        }
+
+    def _renew(self, plans):
+        """Apply renewal plans ({contract: ``_renewal_plan()``}) with few
+        writes, whatever the number of contracts: one per distinct new price
+        on the fee lines, one per distinct set of values on the contracts,
+        and the chatter notes in one batch."""
+        line_ids_by_price = defaultdict(list)
+        contract_ids_by_values = defaultdict(list)
+        for contract, plan in plans.items():
+            for line, price in plan["prices"].items():
+                line_ids_by_price[price].append(line.id)
+            key = tuple(sorted(plan["values"].items()))
+            contract_ids_by_values[key].append(contract.id)
+        trusted_self = self._service_trusted()
+        Line = trusted_self.env["service.contract.line"]
+        for price, line_ids in line_ids_by_price.items():
+            Line.browse(line_ids).write({"price_unit": price})
+        for key, contract_ids in contract_ids_by_values.items():
+            trusted_self.browse(contract_ids).write(dict(key))
+        self.browse([contract.id for contract in plans])._message_log_batch(
+            bodies={contract.id: plan["body"] for contract, plan in plans.items()}
         )
-        if index:
-            body += " " + self.env._("Fees indexed by %(index)s%%.", index=index)
-        self.message_post(body=body)
 
     def action_create_invoice(self):
         """Invoice the periods of these contracts due today (never later
@@ -696,21 +697,21 @@ class ServiceContract(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
+        return open_action(
+            self.env,
+            "account.action_move_out_invoice_type",
+            [("service_contract_id", "=", self.id)],
+            {"default_move_type": "out_invoice", "create": False},
         )
-        action["domain"] = [("service_contract_id", "=", self.id)]
-        action["context"] = {"default_move_type": "out_invoice", "create": False}
-        return action
 
     def action_view_lots(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_installed_base"
+        return open_action(
+            self.env,
+            "service_management.action_service_installed_base",
+            [("id", "in", self.lot_ids.ids)],
+            {"create": False},
         )
-        action["domain"] = [("id", "in", self.lot_ids.ids)]
-        action["context"] = {"create": False}
-        return action
 
     def action_view_sale_order(self):
         self.ensure_one()
@@ -719,6 +720,46 @@ class ServiceContract(models.Model):
             "res_model": "sale.order",
             "res_id": self.sale_order_id.id,
             "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Invoicing hooks: service.invoicing selects, locks and posts, these say
+    # what the invoice holds
+    # ------------------------------------------------------------------
+    def _prepare_invoice_values(self, period):
+        """The values of the customer invoice of this contract for ``period``.
+
+        Extension point: override it to add or change header values of the
+        contract invoices (journal, reference, narration, a custom field);
+        call ``super()`` and update the dict. The lines come from
+        ``service.contract.line._prepare_invoice_line_values``.
+
+        :param dict period: a due period, as
+            ``service.invoicing._contract_periods`` gives it (``start``,
+            ``end``, ``invoice_date``, ``ratio``, ``days``, ``period_days``)
+        :return: values for ``account.move.create``
+        """
+        self.ensure_one()
+        partner = self.partner_invoice_id or self.partner_id
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "partner_shipping_id": self.partner_shipping_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "fiscal_position_id": self.fiscal_position_id.id,
+            "invoice_payment_term_id": self.payment_term_id.id,
+            # the contract's responsible, not whoever runs the invoicing
+            "invoice_user_id": self.user_id.id,
+            "invoice_date": period["invoice_date"],
+            "invoice_origin": self.name,
+            "service_contract_id": self.id,
+            "service_period_start": period["start"],
+            "service_period_end": period["end"],
+            "invoice_line_ids": [
+                Command.create(line._prepare_invoice_line_values(period))
+                for line in self.line_ids
+            ],
         }
 
     # ------------------------------------------------------------------
@@ -740,23 +781,33 @@ class ServiceContract(models.Model):
             ]
         )
         renewing = ended.filtered("auto_renew")
-        refused = self.browse()
+        # a contract that cannot renew (e.g. its fee would be zero) expires
+        # with the reason; the others renew
+        plans, refused = {}, {}
         for contract in renewing:
-            # one contract that cannot renew (e.g. its fee would be zero)
-            # expires with the reason; the others renew
             try:
-                with self.env.cr.savepoint():
-                    while contract.date_end < today:
-                        contract._renew_once()
+                plans[contract] = contract._renewal_plan(until=today)
             except (UserError, ValidationError) as error:
-                refused |= contract
-                contract.message_post(
-                    body=self.env._(
-                        "Automatic renewal failed: %(error)s The contract expires.",
-                        error=error.args[0],
-                    )
+                refused[contract] = error.args[0]
+        try:
+            with self.env.cr.savepoint():
+                self._renew(plans)
+        except (UserError, ValidationError):
+            _logger.info("renewing %s contracts failed, one by one", len(plans))
+            for contract, plan in plans.items():
+                try:
+                    with self.env.cr.savepoint():
+                        self._renew({contract: plan})
+                except (UserError, ValidationError) as error:
+                    refused[contract] = error.args[0]
+        for contract, error in refused.items():
+            contract.message_post(
+                body=self.env._(
+                    "Automatic renewal failed: %(error)s The contract expires.",
+                    error=error,
                 )
-        renewing -= refused
+            )
+        renewing = renewing.filtered(lambda contract: contract not in refused)
         expiring = ended - renewing
         if expiring:
             expiring._service_trusted().write({"state": "expired"})

@@ -1,13 +1,33 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tools import float_round
 
 from .service_document_mixin import is_trusted
 from .service_intervention_line import MAX_PRICE, MAX_QUANTITY, implausible_figures
 
+# fields of a fee line that do not change what the contract bills: a running
+# contract changes them without a reason
+NOT_FEE_FIELDS = frozenset({"analytic_distribution"})
+
+
+def changes_fees(commands):
+    """Whether the ``line_ids`` commands of a contract change its fees, i.e.
+    do more than update fields of ``NOT_FEE_FIELDS`` of existing lines."""
+    return any(
+        not (
+            isinstance(command, (list, tuple))
+            and command[0] == Command.UPDATE
+            and set(command[2] or ()) <= NOT_FEE_FIELDS
+        )
+        for command in commands
+    )
+
 
 class ServiceContractLine(models.Model):
     _name = "service.contract.line"
+    _inherit = ["service.priced.line.mixin", "analytic.mixin"]
     _description = "Service Contract Fee Line"
     _order = "contract_id, sequence, id"
     _check_company_auto = True
@@ -18,11 +38,7 @@ class ServiceContractLine(models.Model):
     company_id = fields.Many2one(related="contract_id.company_id", store=True)
     currency_id = fields.Many2one(related="contract_id.currency_id")
     sequence = fields.Integer(default=10)
-    product_id = fields.Many2one(
-        "product.product",
-        check_company=True,
-        domain=[("sale_ok", "=", True)],
-    )
+    product_id = fields.Many2one(domain=[("sale_ok", "=", True)])
     name = fields.Text(
         string="Description",
         compute="_compute_name",
@@ -32,22 +48,6 @@ class ServiceContractLine(models.Model):
         required=True,
     )
     quantity = fields.Float(default=1.0, digits="Product Unit", required=True)
-    uom_id = fields.Many2one(
-        "uom.uom",
-        string="Unit",
-        compute="_compute_uom_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-    )
-    price_unit = fields.Float(
-        digits="Product Price",
-        compute="_compute_price_unit",
-        store=True,
-        readonly=False,
-        precompute=True,
-    )
-    discount = fields.Float(string="Discount (%)", digits="Discount")
     tax_ids = fields.Many2many(
         "account.tax",
         string="Taxes",
@@ -62,14 +62,6 @@ class ServiceContractLine(models.Model):
         compute="_compute_price_subtotal", store=True, string="Subtotal"
     )
 
-    _quantity_positive = models.Constraint(
-        "CHECK(quantity >= 0)", "The quantity of a fee line cannot be negative."
-    )
-    _discount_range = models.Constraint(
-        "CHECK(discount BETWEEN 0 AND 100)",
-        "The discount of a fee line must be between 0 and 100%.",
-    )
-
     @api.depends("product_id")
     def _compute_name(self):
         for line in self:
@@ -78,26 +70,38 @@ class ServiceContractLine(models.Model):
             elif not line.name:
                 line.name = False
 
-    @api.depends("product_id")
-    def _compute_uom_id(self):
-        for line in self:
-            line.uom_id = line.product_id.uom_id or line.uom_id
-
-    @api.depends("product_id", "quantity", "uom_id", "contract_id.pricelist_id")
+    @api.depends("contract_id.pricelist_id")
     def _compute_price_unit(self):
+        return super()._compute_price_unit()
+
+    def _get_pricing_context(self):
+        self.ensure_one()
+        return self.contract_id.pricelist_id, self.contract_id.date_start
+
+    @api.depends("product_id", "contract_id.analytic_distribution")
+    def _compute_analytic_distribution(self):
+        """The contract's distribution, else that of the analytic
+        distribution models for the product and the customer."""
+        # whoever writes a contract may not read the distribution models
+        Model = self.env["account.analytic.distribution.model"].sudo()
+        cache = {}
         for line in self:
-            if not line.product_id:
-                continue
-            pricelist = line.contract_id.pricelist_id
-            if pricelist:
-                line.price_unit = pricelist._get_product_price(
-                    line.product_id,
-                    line.quantity or 1.0,
-                    uom=line.uom_id,
-                    date=line.contract_id.date_start,
-                )
-            else:
-                line.price_unit = line.product_id.lst_price
+            distribution = line.contract_id.analytic_distribution
+            if not distribution:
+                customer = line.contract_id.partner_id.commercial_partner_id
+                arguments = (line.product_id, customer, line.company_id)
+                if arguments not in cache:
+                    cache[arguments] = Model._get_distribution(
+                        {
+                            "product_id": line.product_id.id,
+                            "product_categ_id": line.product_id.categ_id.id,
+                            "partner_id": customer.id,
+                            "partner_category_id": customer.category_id.ids,
+                            "company_id": line.company_id.id,
+                        }
+                    )
+                distribution = cache[arguments]
+            line.analytic_distribution = distribution or line.analytic_distribution
 
     @api.depends("product_id", "contract_id.fiscal_position_id")
     def _compute_tax_ids(self):
@@ -140,9 +144,71 @@ class ServiceContractLine(models.Model):
         return lines
 
     def write(self, vals):
-        self._check_running_change()
+        if not set(vals) <= NOT_FEE_FIELDS:
+            self._check_running_change()
         return super().write(vals)
 
     def unlink(self):
         self._check_running_change()
         return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Invoicing hooks (see service.contract._prepare_invoice_values)
+    # ------------------------------------------------------------------
+    def _get_period_price_unit(self, period):
+        """The unit price this fee line bills for ``period``.
+
+        A pro-rated period scales the price and keeps the quantity: the
+        amount is exact to the cent for a unit quantity (a quantity scaled
+        instead is rounded to the unit precision: 15/31 of one unit, 0.48,
+        bills 62.40 of a fee of 130 instead of 62.90). The price is rounded to
+        the Product Price precision, as the invoice line stores it.
+
+        Extension point: override it to price a period differently (another
+        pro-rata rule, a seasonal price); the invoicing engine uses it both
+        for the invoice line and to tell a zero or negative fee beforehand.
+        """
+        self.ensure_one()
+        if period["ratio"] == 1.0:
+            return self.price_unit
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        return float_round(self.price_unit * period["ratio"], precision_digits=digits)
+
+    def _prepare_invoice_line_values(self, period, **optional_values):
+        """The values of the invoice line of this fee line for ``period``:
+        its description with the period (and the pro-rata days) in the
+        customer's language, its price for the period, taxes and analytic
+        distribution.
+
+        Extension point: override it to add or change values of the invoice
+        lines of contracts (an account, a label, a custom field); call
+        ``super()`` and update the dict. ``optional_values`` are added to it.
+
+        :param dict period: see ``service.contract._prepare_invoice_values``
+        :return: values for ``account.move.line`` (in ``Command.create``)
+        """
+        self.ensure_one()
+        contract = self.contract_id
+        reader_env = self.env["service.invoicing"]._reader_env(contract.partner_id)
+        period_label = self.env["service.invoicing"]._format_period(period, reader_env)
+        name = f"{self.name} {period_label}"
+        if period["ratio"] != 1.0:
+            name += " " + reader_env._(
+                "(%(days)s/%(period_days)s days)",
+                days=period["days"],
+                period_days=period["period_days"],
+            )
+        values = {
+            "product_id": self.product_id.id,
+            "name": name,
+            "quantity": self.quantity,
+            "product_uom_id": self.uom_id.id,
+            "price_unit": self._get_period_price_unit(period),
+            "discount": self.discount,
+            "tax_ids": [Command.set(self.tax_ids.ids)],
+            "service_contract_id": contract.id,
+        }
+        if self.analytic_distribution:
+            values["analytic_distribution"] = self.analytic_distribution
+        values.update(optional_values)
+        return values

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 # The action methods pass this object in the context to make the writes they
@@ -17,19 +17,89 @@ def is_trusted(records):
     return records.env.context.get("service_trusted_write") is _TRUSTED_WRITE
 
 
+def open_action(env, xmlid, domain, context=None):
+    """The window action ``xmlid`` showing the records of ``domain``."""
+    action = env["ir.actions.act_window"]._for_xml_id(xmlid)
+    action["domain"] = domain
+    action["context"] = context or {}
+    return action
+
+
 class ServiceDocumentMixin(models.AbstractModel):
     """What contracts and interventions share: a reference from their
-    sequence, the customer's invoice and service addresses, and state checks
-    with a message a user understands.
+    sequence, the customer with invoice and service addresses, company,
+    pricelist and currency, the responsible user, the portal URL, and state
+    changes that only the action methods make, refused with a message a user
+    understands.
 
-    The inheriting model defines ``name``, ``company_id``, ``partner_id``,
-    ``partner_invoice_id``, ``partner_shipping_id`` (computed by
-    ``_compute_partner_addresses``) and ``state``.
+    The inheriting model defines ``state`` (starting at ``draft``),
+    ``_service_sequence_code`` and ``_service_portal_path``; it may override
+    ``_compute_pricelist_id`` (e.g. to prefer a contract's pricelist).
     """
 
     _name = "service.document.mixin"
+    _inherit = ["portal.mixin"]
     _description = "Service Document"
     _service_sequence_code = None
+    # the customer portal's URL of these documents: /my/service/<path>/<id>
+    _service_portal_path = None
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, default="/"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        check_company=True,
+        index=True,
+    )
+    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
+    partner_invoice_id = fields.Many2one(
+        "res.partner",
+        string="Invoice Address",
+        compute="_compute_partner_addresses",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    partner_shipping_id = fields.Many2one(
+        "res.partner",
+        string="Service Address",
+        compute="_compute_partner_addresses",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        compute="_compute_pricelist_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        tracking=True,
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        help="Currency of the prices: the pricelist's, else the company's.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
 
     @api.depends("partner_id")
     def _compute_partner_addresses(self):
@@ -37,6 +107,27 @@ class ServiceDocumentMixin(models.AbstractModel):
             addresses = record.partner_id.address_get(["invoice", "delivery"])
             record.partner_invoice_id = addresses["invoice"]
             record.partner_shipping_id = addresses["delivery"]
+
+    @api.depends("partner_id", "company_id")
+    def _compute_pricelist_id(self):
+        for record in self:
+            if record.partner_id:
+                record.pricelist_id = record.partner_id.with_company(
+                    record.company_id
+                ).property_product_pricelist
+
+    @api.depends("pricelist_id", "company_id")
+    def _compute_currency_id(self):
+        for record in self:
+            record.currency_id = (
+                record.pricelist_id.currency_id or record.company_id.currency_id
+            )
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for record in self:
+            record.access_url = f"/my/service/{self._service_portal_path}/{record.id}"
+        return result
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -86,17 +177,17 @@ class ServiceDocumentMixin(models.AbstractModel):
         self.ensure_one()
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
-    def _check_state(self, allowed, action):
-        """Refuse ``action`` (a translated past participle) on records whose
-        state is not in ``allowed``."""
+    def _check_state(self, allowed, message):
+        """Refuse an action on records whose state is not in ``allowed``.
+
+        :param str message: the whole translated sentence, with the
+            placeholders ``%(name)s`` (the record's reference) and
+            ``%(state)s`` (its state), e.g. ``self.env._("Intervention
+            %(name)s is %(state)s: it cannot be started.")``: translators
+            get one sentence per refused action, not fragments to assemble
+        """
         for record in self:
             if record.state not in allowed:
                 raise UserError(
-                    self.env._(
-                        "%(document)s %(name)s is %(state)s: it cannot be %(action)s.",
-                        document=self.env["ir.model"]._get(self._name).name,
-                        name=record.name,
-                        state=record._state_label(),
-                        action=action,
-                    )
+                    message % {"name": record.name, "state": record._state_label()}
                 )

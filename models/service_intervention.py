@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
+from .service_document_mixin import open_action
 
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
 
@@ -20,45 +21,16 @@ class ServiceIntervention(models.Model):
     _inherit = [
         "mail.thread",
         "mail.activity.mixin",
-        "portal.mixin",
         "service.document.mixin",
         # technicians are chosen by users without HR rights
         "hr.mixin",
     ]
     _order = "priority desc, scheduled_start, id desc"
     _service_sequence_code = "service.intervention"
+    _service_portal_path = "interventions"
     _check_company_auto = True
 
-    name = fields.Char(
-        string="Reference", required=True, copy=False, readonly=True, default="/"
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        check_company=True,
-        index=True,
-    )
-    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id")
-    partner_shipping_id = fields.Many2one(
-        "res.partner",
-        string="Site",
-        compute="_compute_partner_addresses",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-    )
-    partner_invoice_id = fields.Many2one(
-        "res.partner",
-        string="Invoice Address",
-        compute="_compute_partner_addresses",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-    )
+    partner_shipping_id = fields.Many2one(string="Site")
     contract_id = fields.Many2one(
         "service.contract",
         compute="_compute_contract_id",
@@ -71,31 +43,7 @@ class ServiceIntervention(models.Model):
         "('state', '=', 'running')]",
         index="btree_not_null",
     )
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True
-    )
-    currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_currency_id",
-        store=True,
-        precompute=True,
-        help="Currency of the prices: the pricelist's, else the company's.",
-    )
-    pricelist_id = fields.Many2one(
-        "product.pricelist",
-        compute="_compute_pricelist_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
-    )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Dispatcher",
-        default=lambda self: self.env.user,
-        tracking=True,
-        domain="[('share', '=', False)]",
-    )
+    user_id = fields.Many2one(string="Dispatcher")
     technician_id = fields.Many2one(
         "hr.employee",
         tracking=True,
@@ -257,23 +205,13 @@ class ServiceIntervention(models.Model):
             assistance = mine.filtered(lambda c: c.contract_type == "assistance")
             intervention.contract_id = (covering or assistance)[:1]
 
-    @api.depends("contract_id", "partner_id", "company_id")
+    @api.depends("contract_id")
     def _compute_pricelist_id(self):
-        for intervention in self:
-            intervention.pricelist_id = (
-                intervention.contract_id.pricelist_id
-                or intervention.partner_id.with_company(
-                    intervention.company_id
-                ).property_product_pricelist
-            )
-
-    @api.depends("pricelist_id", "company_id")
-    def _compute_currency_id(self):
-        for intervention in self:
-            intervention.currency_id = (
-                intervention.pricelist_id.currency_id
-                or intervention.company_id.currency_id
-            )
+        """The contract's pricelist, else the customer's."""
+        result = super()._compute_pricelist_id()
+        for intervention in self.filtered("contract_id.pricelist_id"):
+            intervention.pricelist_id = intervention.contract_id.pricelist_id
+        return result
 
     @api.depends("technician_id", "company_id")
     def _compute_location_id(self):
@@ -412,12 +350,6 @@ class ServiceIntervention(models.Model):
                 else False
             )
 
-    def _compute_access_url(self):
-        result = super()._compute_access_url()
-        for intervention in self:
-            intervention.access_url = f"/my/service/interventions/{intervention.id}"
-        return result
-
     @api.depends("object_ids.lot_id")
     def _compute_lot_ids(self):
         for intervention in self:
@@ -522,7 +454,10 @@ class ServiceIntervention(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_schedule(self):
-        self._check_state(("draft",), self.env._("scheduled"))
+        self._check_state(
+            ("draft",),
+            self.env._("Intervention %(name)s is %(state)s: it cannot be scheduled."),
+        )
         for intervention in self:
             if not intervention.scheduled_start or not intervention.technician_id:
                 raise UserError(
@@ -536,7 +471,10 @@ class ServiceIntervention(models.Model):
         return True
 
     def action_start(self):
-        self._check_state(("draft", "scheduled"), self.env._("started"))
+        self._check_state(
+            ("draft", "scheduled"),
+            self.env._("Intervention %(name)s is %(state)s: it cannot be started."),
+        )
         self._service_trusted().write(
             {"state": "in_progress", "actual_start": fields.Datetime.now()}
         )
@@ -545,7 +483,10 @@ class ServiceIntervention(models.Model):
     def action_done(self):
         """Finish: check the work, then take the parts out of stock; the state
         change and the stock moves happen in one transaction."""
-        self._check_state(("in_progress",), self.env._("finished"))
+        self._check_state(
+            ("in_progress",),
+            self.env._("Intervention %(name)s is %(state)s: it cannot be finished."),
+        )
         for intervention in self:
             if not intervention.line_ids:
                 raise UserError(
@@ -576,7 +517,10 @@ class ServiceIntervention(models.Model):
         return True
 
     def action_reopen(self):
-        self._check_state(("done",), self.env._("re-opened"))
+        self._check_state(
+            ("done",),
+            self.env._("Intervention %(name)s is %(state)s: it cannot be re-opened."),
+        )
         invoiced = self.filtered(
             lambda i: any(line.invoice_status == "invoiced" for line in i.line_ids)
         )
@@ -601,14 +545,20 @@ class ServiceIntervention(models.Model):
 
     def action_cancel(self):
         self._check_state(
-            ("draft", "scheduled", "in_progress"), self.env._("cancelled")
+            ("draft", "scheduled", "in_progress"),
+            self.env._("Intervention %(name)s is %(state)s: it cannot be cancelled."),
         )
         self._service_trusted().write({"state": "cancelled"})
         self._service_sync_lot_state()
         return True
 
     def action_draft(self):
-        self._check_state(("cancelled",), self.env._("reset to draft"))
+        self._check_state(
+            ("cancelled",),
+            self.env._(
+                "Intervention %(name)s is %(state)s: it cannot be reset to draft."
+            ),
+        )
         self._service_trusted().write({"state": "draft"})
         return True
 
@@ -626,7 +576,11 @@ class ServiceIntervention(models.Model):
                 )
             if intervention.state in ("done", "cancelled"):
                 intervention._check_state(
-                    ("draft", "scheduled", "in_progress"), self.env._("changed")
+                    ("draft", "scheduled", "in_progress"),
+                    self.env._(
+                        "Intervention %(name)s is %(state)s: no protocol can be "
+                        "applied to it."
+                    ),
                 )
             applied = {
                 (line.protocol_step_id, line.object_id)
@@ -718,6 +672,58 @@ class ServiceIntervention(models.Model):
             )
         return self.env["service.invoice.wizard"]._action_open_invoices(moves)
 
+    def _prepare_invoice_values(self, lines=None):
+        """The values of one customer invoice of the executed work of these
+        interventions.
+
+        It is called on the interventions of one invoice: a single one, or
+        those of one customer when the company invoices work per customer
+        (see ``service.intervention.line._get_work_invoice_grouping_keys``).
+        The header (invoice address, service address, fiscal position,
+        payment terms, salesperson = the intervention's responsible) comes
+        from the first of them, the origin names them all; the fiscal
+        position maps the taxes of every line.
+
+        Extension point: override it to add or change header values of the
+        work invoices (journal, reference, narration, a custom field); call
+        ``super()`` and update the dict. The lines come from
+        ``service.intervention.line._prepare_invoice_line_values``.
+
+        :param lines: the work lines to bill (``service.intervention.line``);
+            by default the lines of these interventions still to invoice
+        :return: values for ``account.move.create``
+        """
+        if lines is None:
+            lines = self.line_ids.filtered(
+                lambda line: line.invoice_status == "to_invoice"
+            )
+        intervention = self[:1]
+        partner = intervention.partner_invoice_id or intervention.partner_id
+        company = intervention.company_id
+        fiscal_position = self.env["service.invoicing"]._work_fiscal_position(
+            intervention
+        )
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "partner_shipping_id": intervention.partner_shipping_id.id,
+            "company_id": company.id,
+            "currency_id": intervention.currency_id.id,
+            "fiscal_position_id": fiscal_position.id,
+            "invoice_payment_term_id": partner.with_company(
+                company
+            ).property_payment_term_id.id,
+            # the intervention's responsible, not whoever runs the invoicing
+            "invoice_user_id": intervention.user_id.id,
+            "invoice_origin": ", ".join(self.mapped("name")),
+            "invoice_line_ids": [
+                Command.create(
+                    line._prepare_invoice_line_values(fiscal_position=fiscal_position)
+                )
+                for line in lines
+            ],
+        }
+
     def action_send_report(self):
         """Email the intervention report to the customer (mail composer with
         the report attached)."""
@@ -778,12 +784,12 @@ class ServiceIntervention(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
+        return open_action(
+            self.env,
+            "account.action_move_out_invoice_type",
+            [("id", "in", self.invoice_ids.ids)],
+            {"create": False},
         )
-        action["domain"] = [("id", "in", self.invoice_ids.ids)]
-        action["context"] = {"create": False}
-        return action
 
     def action_sign(self):
         """Open the intervention in the signature dialog."""

@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
 from odoo.tools import format_date
 
 from .selections import COST_GROUPS, INVOICE_STATUSES
@@ -64,6 +65,7 @@ WORK_FIELDS = {
 
 class ServiceInterventionLine(models.Model):
     _name = "service.intervention.line"
+    _inherit = ["service.priced.line.mixin", "analytic.mixin"]
     _description = "Intervention Work Line"
     _order = "intervention_id, sequence, id"
     _check_company_auto = True
@@ -93,9 +95,11 @@ class ServiceInterventionLine(models.Model):
     )
     object_id = fields.Many2one(
         "service.intervention.object",
+        string="Serviced Object",
         compute="_compute_object_id",
         store=True,
         readonly=False,
+        precompute=True,
         domain="[('intervention_id', '=', intervention_id)]",
         ondelete="set null",
     )
@@ -132,12 +136,7 @@ class ServiceInterventionLine(models.Model):
         help="Hours for activities, km for mileage, units otherwise.",
     )
     product_id = fields.Many2one(
-        "product.product",
-        compute="_compute_product_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        check_company=True,
+        compute="_compute_product_id", store=True, readonly=False, precompute=True
     )
     lot_id = fields.Many2one(
         "stock.lot",
@@ -145,22 +144,6 @@ class ServiceInterventionLine(models.Model):
         check_company=True,
         domain="[('product_id', '=', product_id)]",
     )
-    uom_id = fields.Many2one(
-        "uom.uom",
-        string="Unit",
-        compute="_compute_uom_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-    )
-    price_unit = fields.Float(
-        compute="_compute_price_unit",
-        store=True,
-        readonly=False,
-        precompute=True,
-        digits="Product Price",
-    )
-    discount = fields.Float(string="Discount (%)", digits="Discount")
     billable = fields.Boolean(
         compute="_compute_billable", store=True, readonly=False, precompute=True
     )
@@ -215,14 +198,6 @@ class ServiceInterventionLine(models.Model):
     )
     note = fields.Html(string="Notes", groups="base.group_user")
 
-    _quantity_positive = models.Constraint(
-        "CHECK(quantity >= 0)",
-        "Hours, quantities and km of a work line cannot be negative.",
-    )
-    _discount_range = models.Constraint(
-        "CHECK(discount BETWEEN 0 AND 100)",
-        "The discount of a work line must be between 0 and 100%.",
-    )
     _coverage_range = models.Constraint(
         "CHECK(coverage_pct BETWEEN 0 AND 100)",
         "The coverage of a work line must be between 0 and 100%.",
@@ -277,7 +252,10 @@ class ServiceInterventionLine(models.Model):
             elif line.product_id:
                 line.name = line.product_id.display_name
             elif not line.name:
-                line.name = dict(LINE_TYPES)[line.line_type]
+                # in the user's language: the name is stored as typed
+                line.name = dict(
+                    self._fields["line_type"]._description_selection(self.env)
+                )[line.line_type]
 
     @api.depends("line_type", "intervention_id.technician_id")
     def _compute_employee_id(self):
@@ -308,31 +286,16 @@ class ServiceInterventionLine(models.Model):
             else:
                 line.quantity = 1.0
 
-    @api.depends("product_id")
-    def _compute_uom_id(self):
-        for line in self:
-            line.uom_id = line.product_id.uom_id or line.uom_id
-
-    @api.depends("product_id", "quantity", "uom_id", "intervention_id.pricelist_id")
+    @api.depends("intervention_id.pricelist_id")
     def _compute_price_unit(self):
-        for line in self:
-            if line._is_frozen():
-                line.price_unit = line.price_unit
-                continue
-            if not line.product_id:
-                line.price_unit = line.price_unit or 0.0
-                continue
-            pricelist = line.intervention_id.pricelist_id
-            line.price_unit = (
-                pricelist._get_product_price(
-                    line.product_id,
-                    line.quantity or 1.0,
-                    uom=line.uom_id,
-                    date=line.date,
-                )
-                if pricelist
-                else line.product_id.lst_price
-            )
+        return super()._compute_price_unit()
+
+    def _get_pricing_context(self):
+        self.ensure_one()
+        return self.intervention_id.pricelist_id, self.date
+
+    def _is_price_frozen(self):
+        return self._is_frozen()
 
     @api.depends("line_type", "activity_type_id")
     def _compute_billable(self):
@@ -397,18 +360,51 @@ class ServiceInterventionLine(models.Model):
             and contract.state == "running"
             and contract[field_name]
         ):
-            label = {
-                "coverage_labor_pct": self.env._("labour"),
-                "coverage_parts_pct": self.env._("parts"),
-                "coverage_travel_pct": self.env._("travel"),
+            # one whole phrase per kind of work for translators
+            reason = {
+                "coverage_labor_pct": self.env._("%(contract)s: labour %(pct)s%%"),
+                "coverage_parts_pct": self.env._("%(contract)s: parts %(pct)s%%"),
+                "coverage_travel_pct": self.env._("%(contract)s: travel %(pct)s%%"),
             }[field_name]
-            return contract[field_name], self.env._(
-                "%(contract)s: %(kind)s %(pct)s%%",
-                contract=contract.name,
-                kind=label,
-                pct=f"{contract[field_name]:g}",
-            )
+            return contract[field_name], reason % {
+                "contract": contract.name,
+                "pct": f"{contract[field_name]:g}",
+            }
         return 0.0, False
+
+    @api.depends(
+        "product_id",
+        "intervention_id.partner_id",
+        "intervention_id.contract_id.analytic_distribution",
+    )
+    def _compute_analytic_distribution(self):
+        """The distribution of the intervention's contract, else that of the
+        analytic distribution models for the product and the customer."""
+        # technicians write work lines; they may not read distribution models
+        Model = self.env["account.analytic.distribution.model"].sudo()
+        cache = {}
+        for line in self:
+            if line._is_frozen():
+                line.analytic_distribution = line.analytic_distribution
+                continue
+            intervention = line.intervention_id
+            distribution = intervention.contract_id.analytic_distribution
+            if not distribution:
+                customer = intervention.partner_id.commercial_partner_id
+                company = intervention.company_id or self.env.company
+                arguments = (line.product_id, customer, company)
+                if arguments not in cache:
+                    cache[arguments] = Model._get_distribution(
+                        {
+                            "product_id": line.product_id.id,
+                            "product_categ_id": line.product_id.categ_id.id,
+                            "partner_id": customer.id,
+                            "partner_category_id": customer.category_id.ids,
+                            "company_id": company.id,
+                        }
+                    )
+                distribution = cache[arguments]
+            line.analytic_distribution = distribution or line.analytic_distribution
 
     @api.depends(
         "line_type", "product_id", "employee_id", "activity_type_id", "price_unit"
@@ -549,6 +545,88 @@ class ServiceInterventionLine(models.Model):
         return super().unlink()
 
     # ------------------------------------------------------------------
+    # Invoicing hooks (service.invoicing selects, locks, groups and posts)
+    # ------------------------------------------------------------------
+    def _get_work_invoice_grouping_keys(self):
+        """The field paths, from this work line, whose values the lines of
+        one invoice of executed work share: the invoicing makes one invoice
+        per distinct combination. One invoice per intervention, or, when the
+        company invoices work per customer, per invoice address, currency
+        and company.
+
+        Extension point: override it to split or merge work invoices (e.g.
+        add ``"intervention_id.contract_id"`` for one invoice per contract).
+        The lines of one invoice should share what its header is read from
+        (see ``service.intervention._prepare_invoice_values``).
+
+        :return: list of field paths, e.g. ``["intervention_id"]``
+        """
+        self.ensure_one()
+        if self.company_id.service_work_invoice_grouping == "customer":
+            return [
+                "intervention_id.partner_invoice_id",
+                "intervention_id.currency_id",
+                "intervention_id.company_id",
+            ]
+        return ["intervention_id"]
+
+    def _prepare_invoice_line_values(self, fiscal_position=None, **optional_values):
+        """The values of the invoice line of this work line: a description
+        in the customer's language (intervention, serviced object, date,
+        technician, work, coverage), the price, the covered share as a
+        discount, the taxes mapped by the invoice's fiscal position, and the
+        analytic distribution. Its amount is the line's "Customer Pays".
+
+        Extension point: override it to add or change values of the invoice
+        lines of executed work (an account, a label, a custom field); call
+        ``super()`` and update the dict. ``optional_values`` are added to it.
+        Changing the price, discount or taxes here makes the invoice differ
+        from the "Customer Pays" amount the customer signed.
+
+        :param fiscal_position: the fiscal position of the invoice
+            (``account.fiscal.position``); by default the intervention's
+        :return: values for ``account.move.line`` (in ``Command.create``)
+        """
+        self.ensure_one()
+        Invoicing = self.env["service.invoicing"]
+        intervention = self.intervention_id
+        if fiscal_position is None:
+            fiscal_position = Invoicing._work_fiscal_position(intervention)
+        reader_env = Invoicing._reader_env(intervention.partner_id)
+        # the invoicing user reads the work lines (checked by the caller); the
+        # serials and technicians they name are read as admin (billing users
+        # may not read employees), product names in the customer's language
+        described = self.with_env(reader_env).sudo()
+        parts = [intervention.name]
+        if described.object_id.lot_id:
+            parts.append(
+                f"{described.object_id.product_id.name} "
+                f"({described.object_id.lot_id.name})"
+            )
+        parts.append(format_date(reader_env, self.date))
+        if described.employee_id:
+            parts.append(described.employee_id.name)
+        name = " – ".join(parts) + f": {self.name}"
+        if self.coverage_pct:
+            name += f" ({self.coverage_reason})"
+        values = {
+            "product_id": self.product_id.id,
+            "name": name,
+            "quantity": self.quantity,
+            "product_uom_id": (self.uom_id or self.product_id.uom_id).id,
+            "price_unit": self.price_unit,
+            "discount": Invoicing._work_line_discount(self),
+            "tax_ids": [
+                Command.set(Invoicing._work_line_taxes(self, fiscal_position).ids)
+            ],
+            "service_intervention_line_ids": [Command.set(self.ids)],
+        }
+        if self.analytic_distribution:
+            values["analytic_distribution"] = self.analytic_distribution
+        values.update(optional_values)
+        return values
+
+    # ------------------------------------------------------------------
     # Stock
     # ------------------------------------------------------------------
     def _service_create_part_moves(self):
@@ -574,56 +652,72 @@ class ServiceInterventionLine(models.Model):
                     parts=", ".join(missing_lot.mapped("product_id.display_name")),
                 )
             )
-        customer_location = self.env.ref("stock.stock_location_customers")
-        vals_list = []
-        for line in parts:
-            intervention = line.intervention_id
-            source = intervention.location_id
-            if not source:
-                raise UserError(
-                    self.env._(
-                        "Set the stock location the parts of %(name)s leave from.",
-                        name=intervention.name,
-                    )
+        no_source = parts.intervention_id.filtered(lambda i: not i.location_id)
+        if no_source:
+            raise UserError(
+                self.env._(
+                    "Set the stock location the parts of %(name)s leave from.",
+                    name=no_source[:1].name,
                 )
-            dest = (
-                intervention.partner_shipping_id.property_stock_customer
-                or customer_location
             )
-            vals_list.append(
-                {
-                    "product_id": line.product_id.id,
-                    "product_uom_qty": line.quantity,
-                    "product_uom": (line.uom_id or line.product_id.uom_id).id,
-                    "location_id": source.id,
-                    "location_dest_id": dest.id,
-                    "partner_id": intervention.partner_shipping_id.id,
-                    "company_id": intervention.company_id.id,
-                    "origin": intervention.name,
-                    "service_intervention_id": intervention.id,
-                    "move_line_ids": [
-                        fields.Command.create(
-                            {
-                                "product_id": line.product_id.id,
-                                "lot_id": line.lot_id.id,
-                                "quantity": line.quantity,
-                                "product_uom_id": (
-                                    line.uom_id or line.product_id.uom_id
-                                ).id,
-                                "location_id": source.id,
-                                "location_dest_id": dest.id,
-                            }
-                        )
-                    ],
-                }
-            )
+        vals_list = [line._prepare_part_move_values() for line in parts]
         moves = self.env["stock.move"].sudo().create(vals_list)
         moves._action_confirm(merge=False)
         moves.picked = True
         moves._action_done()
-        for line, move in zip(parts, moves, strict=True):
-            trusted(line).stock_move_id = move
+        # the links are bookkeeping of the system, as the moves are: the
+        # user's right on the lines is checked once for all of them, then
+        # each line gets its move (a value per line, which one write cannot
+        # set) and the ORM saves them all with a single UPDATE
+        parts.check_access("write")
+        linked = trusted(parts).sudo()
+        for line, move in zip(linked, moves, strict=True):
+            line.stock_move_id = move
         return moves
+
+    def _prepare_part_move_values(self):
+        """The values of the stock move that takes the part of this line out
+        of stock: from the intervention's location (the technician's van or
+        the warehouse) to the customer's location, with its serial or lot,
+        validated at once by ``_service_create_part_moves``.
+
+        Extension point: override it to change where parts go or what their
+        moves carry (a picking type, a route, a custom field); call
+        ``super()`` and update the dict. Keep one move line per move: its
+        quantity is what leaves stock.
+
+        :return: values for ``stock.move.create``
+        """
+        self.ensure_one()
+        intervention = self.intervention_id
+        source = intervention.location_id
+        dest = intervention.partner_shipping_id.property_stock_customer or (
+            self.env.ref("stock.stock_location_customers")
+        )
+        uom = self.uom_id or self.product_id.uom_id
+        return {
+            "product_id": self.product_id.id,
+            "product_uom_qty": self.quantity,
+            "product_uom": uom.id,
+            "location_id": source.id,
+            "location_dest_id": dest.id,
+            "partner_id": intervention.partner_shipping_id.id,
+            "company_id": intervention.company_id.id,
+            "origin": intervention.name,
+            "service_intervention_id": intervention.id,
+            "move_line_ids": [
+                fields.Command.create(
+                    {
+                        "product_id": self.product_id.id,
+                        "lot_id": self.lot_id.id,
+                        "quantity": self.quantity,
+                        "product_uom_id": uom.id,
+                        "location_id": source.id,
+                        "location_dest_id": dest.id,
+                    }
+                )
+            ],
+        }
 
     def action_return_part(self):
         """Reverse the stock move of these part lines (the part comes back

@@ -8,8 +8,8 @@ from psycopg2 import IntegrityError
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command, Domain
-from odoo.tools import SQL, float_round, format_amount, format_date, split_every
+from odoo.fields import Domain
+from odoo.tools import float_round, format_amount, format_date, get_lang, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -32,40 +32,38 @@ class ServiceInvoicing(models.AbstractModel):
     # Shared helpers
     # ------------------------------------------------------------------
     @api.model
-    def _lock_rows(self, model, ids):
-        """Lock the rows of ``ids`` that no other transaction is invoicing,
-        and return their ids (the others are left to that transaction)."""
-        if not ids:
-            return []
-        table = self.env[model]._table
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
-                SQL.identifier(table),
-                tuple(ids),
-            )
-        )
-        return [row[0] for row in rows]
-
-    @api.model
     def _locked_batches(self, model, domain, order, batch_size, commit):
         """Yield the records of ``domain`` batch by batch, each locked against
-        other workers (those locked elsewhere are skipped); with ``commit``,
-        commit the batch and report the cron's progress once it is processed,
-        so a failure loses at most one batch and a rerun resumes."""
-        Model = self.env[model]
-        ids = Model.search(domain, order=order).ids
-        remaining = len(ids)
-        for batch_ids in split_every(batch_size, ids):
-            locked = Model.browse(self._lock_rows(model, list(batch_ids)))
+        other workers (those another transaction holds are skipped: that one
+        invoices them).
+
+        With ``commit`` (scheduled actions), each processed batch is committed
+        with the cron's progress, so a failure loses at most one batch; the
+        loop stops when the cron's time is spent, and the cron, told what
+        remains, runs again at once for the rest.
+        """
+        records = self.env[model].search(domain, order=order)
+        remaining = len(records)
+        if commit:
+            self.env["ir.cron"]._commit_progress(remaining=remaining)
+        for batch_ids in split_every(batch_size, records.ids):
+            locked = records.browse(batch_ids).try_lock_for_update()
             # another worker may have invoiced them just before the lock
             locked.invalidate_recordset()
             yield locked
             remaining -= len(batch_ids)
-            if commit:
-                self.env["ir.cron"]._commit_progress(
-                    len(batch_ids), remaining=remaining
+            if not commit:
+                continue
+            time_left = self.env["ir.cron"]._commit_progress(
+                len(batch_ids), remaining=remaining
+            )
+            if remaining and not time_left:
+                _logger.info(
+                    "service invoicing: time is up, %s %s left for the next run",
+                    remaining,
+                    model,
                 )
+                break
 
     @api.model
     def _finish_batch(self, created, failed, post, errors, post_errors=None):
@@ -137,12 +135,9 @@ class ServiceInvoicing(models.AbstractModel):
         interventions, and added to ``post_errors`` ({move: message}).
         """
         if post is None:
-            to_post = moves.filtered(
-                lambda m: (
-                    m.company_id.service_invoice_auto_post
-                    and not self._invoice_warnings(m)
-                )
-            )
+            auto = moves.filtered(lambda m: m.company_id.service_invoice_auto_post)
+            warnings = self._invoice_warnings(auto)
+            to_post = auto.filtered(lambda m: not warnings[m])
         elif post:
             to_post = moves
         else:
@@ -173,9 +168,11 @@ class ServiceInvoicing(models.AbstractModel):
     def _report_post_errors(self, failed):
         for move, message in failed.items():
             invoice = move.sudo()
+            # a link to the invoice on the documents' chatter: Markup, with
+            # the sentence and the error escaped
             body = self.env._(
                 "Invoice %(invoice)s could not be posted and stays in draft: %(error)s",
-                invoice=invoice.display_name,
+                invoice=invoice._get_html_link(),
                 error=message,
             )
             documents = invoice.service_contract_id or invoice.service_intervention_ids
@@ -183,44 +180,39 @@ class ServiceInvoicing(models.AbstractModel):
                 record.message_post(body=body, author_id=self.env.user.partner_id.id)
 
     @api.model
-    def _invoice_warnings(self, move):
-        """Reasons to look at an invoice before sending it."""
-        warnings = []
-        if move.currency_id.compare_amounts(move.amount_untaxed, 0) <= 0:
-            warnings.append(self.env._("zero or negative amount"))
-        for line in move.invoice_line_ids.filtered(lambda line: not line.display_type):
-            if not line.account_id:
-                warnings.append(
-                    self.env._(
-                        "no income account for %(product)s",
-                        product=line.product_id.display_name or line.name,
+    def _invoice_warnings(self, moves):
+        """{move: [reasons to look at it before sending it]}, for all
+        ``moves`` at once (the previous periods' amounts in one query)."""
+        previous_amounts = self._previous_period_amounts(moves)
+        result = {}
+        for move in moves:
+            warnings = result[move] = []
+            if move.currency_id.compare_amounts(move.amount_untaxed, 0) <= 0:
+                warnings.append(self.env._("zero or negative amount"))
+            for line in move.invoice_line_ids:
+                if not line.display_type and not line.account_id:
+                    warnings.append(
+                        self.env._(
+                            "no income account for %(product)s",
+                            product=line.product_id.display_name or line.name,
+                        )
                     )
-                )
-        company_country = move.company_id.account_fiscal_country_id
-        partner_country = move.partner_id.commercial_partner_id.country_id
-        if (
-            partner_country
-            and company_country
-            and partner_country != company_country
-            and not move.fiscal_position_id
-        ):
-            warnings.append(self.env._("foreign customer without fiscal position"))
-        contract = move.service_contract_id
-        if contract and move.service_period_start:
-            previous = self.env["account.move"].search(
-                [
-                    ("service_contract_id", "=", contract.id),
-                    ("state", "!=", "cancel"),
-                    ("service_period_start", "<", move.service_period_start),
-                ],
-                order="service_period_start desc",
-                limit=1,
-            )
+            company_country = move.company_id.account_fiscal_country_id
+            partner_country = move.partner_id.commercial_partner_id.country_id
+            if (
+                partner_country
+                and company_country
+                and partner_country != company_country
+                and not move.fiscal_position_id
+            ):
+                warnings.append(self.env._("foreign customer without fiscal position"))
+            contract = move.service_contract_id
+            if not (contract and move.service_period_start):
+                continue
+            previous = previous_amounts.get(move)
             threshold = move.company_id.service_invoice_warning_threshold
-            if previous and previous.amount_untaxed and threshold:
-                change = abs(move.amount_untaxed - previous.amount_untaxed) / abs(
-                    previous.amount_untaxed
-                )
+            if previous and threshold:
+                change = abs(move.amount_untaxed - previous) / abs(previous)
                 if change * 100 > threshold:
                     warnings.append(
                         self.env._(
@@ -230,7 +222,45 @@ class ServiceInvoicing(models.AbstractModel):
                     )
             if contract.date_end and move.service_period_end == contract.date_end:
                 warnings.append(self.env._("the contract ends within this period"))
-        return warnings
+        return result
+
+    @api.model
+    def _previous_period_amounts(self, moves):
+        """{move: untaxed amount of the non-cancelled invoice of the period
+        before its own on its contract}, in one query for all ``moves``."""
+        periodic = moves.filtered(
+            lambda m: m.service_contract_id and m.service_period_start
+        )
+        if not periodic:
+            return {}
+        # one non-cancelled invoice per contract period (unique index): the
+        # sum of a group is the amount of that invoice
+        groups = self.env["account.move"]._read_group(
+            [
+                ("service_contract_id", "in", periodic.service_contract_id.ids),
+                ("state", "!=", "cancel"),
+                (
+                    "service_period_start",
+                    "<",
+                    max(periodic.mapped("service_period_start")),
+                ),
+            ],
+            ["service_contract_id", "service_period_start:day"],
+            ["amount_untaxed:sum"],
+        )
+        periods = defaultdict(list)
+        for contract, start, amount in groups:
+            periods[contract].append((fields.Date.to_date(start), amount))
+        result = {}
+        for move in periodic:
+            earlier = [
+                (start, amount)
+                for start, amount in periods[move.service_contract_id]
+                if start < move.service_period_start
+            ]
+            if earlier:
+                result[move] = max(earlier)[1]
+        return result
 
     # ------------------------------------------------------------------
     # Contracts due
@@ -296,26 +326,13 @@ class ServiceInvoicing(models.AbstractModel):
         return periods, next_date
 
     @api.model
-    def _contract_line_price_unit(self, line, period):
-        """The unit price of a fee line for ``period``. A pro-rated period
-        scales the price and keeps the quantity: the amount is exact to the
-        cent for a unit quantity (a quantity scaled instead is rounded to the
-        unit precision: 15/31 of one unit, 0.48, bills 62.40 of a fee of 130
-        instead of 62.90). The price is rounded to the Product Price precision,
-        as the invoice line stores it."""
-        if period["ratio"] == 1.0:
-            return line.price_unit
-        digits = self.env["decimal.precision"].precision_get("Product Price")
-        return float_round(line.price_unit * period["ratio"], precision_digits=digits)
-
-    @api.model
     def _contract_period_amount(self, contract, period):
         """The untaxed amount the invoice of ``period`` would bill."""
         currency = contract.currency_id
         return sum(
             currency.round(
                 line.quantity
-                * self._contract_line_price_unit(line, period)
+                * line._get_period_price_unit(period)
                 * (1 - line.discount / 100.0)
             )
             for line in contract.line_ids
@@ -329,21 +346,32 @@ class ServiceInvoicing(models.AbstractModel):
         )
 
     @api.model
-    def _check_contract_fee(self, contract, index=None):
+    def _reader_env(self, partner):
+        """The environment to write invoice lines for ``partner`` in: its
+        language (else the company's, as for dates until now) for texts,
+        dates and product names."""
+        lang_env = self.env(context=dict(self.env.context, lang=partner.lang))
+        return self.env(context=dict(self.env.context, lang=get_lang(lang_env).code))
+
+    @api.model
+    def _check_contract_fee(self, contract, index=None, prices=None):
         """A flat-rate contract bills its fee every period: it cannot start or
         renew with a fee of zero or less (it would bill nothing, or credit
         the customer on invoices).
 
         :param index: renewal with this price index (%), None when starting
+        :param prices: {fee line: unit price} the renewal indexes, when they
+            are not yet those of the lines (a renewal of several terms)
         """
         if contract.billing_method != "flat_rate" or not contract.line_ids:
             return  # without fee lines, the contract's constraint tells
         currency = contract.currency_id
         if index:
+            prices = prices or {line: line.price_unit for line in contract.line_ids}
             amount = sum(
                 currency.round(
                     line.quantity
-                    * currency.round(line.price_unit * (1 + index / 100.0))
+                    * currency.round(prices[line] * (1 + index / 100.0))
                     * (1 - line.discount / 100.0)
                 )
                 for line in contract.line_ids
@@ -400,52 +428,6 @@ class ServiceInvoicing(models.AbstractModel):
             ["service_contract_id", "service_period_start:day"],
         )
         return {(contract.id, fields.Date.to_date(start)) for contract, start in groups}
-
-    @api.model
-    def _prepare_contract_invoice(self, contract, period):
-        partner = contract.partner_invoice_id or contract.partner_id
-        return {
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "partner_shipping_id": contract.partner_shipping_id.id,
-            "company_id": contract.company_id.id,
-            "currency_id": contract.currency_id.id,
-            "fiscal_position_id": contract.fiscal_position_id.id,
-            "invoice_payment_term_id": contract.payment_term_id.id,
-            "invoice_user_id": contract.user_id.id,
-            "invoice_date": period["invoice_date"],
-            "invoice_origin": contract.name,
-            "service_contract_id": contract.id,
-            "service_period_start": period["start"],
-            "service_period_end": period["end"],
-            "invoice_line_ids": [
-                Command.create(self._prepare_contract_invoice_line(line, period))
-                for line in contract.line_ids
-            ],
-        }
-
-    @api.model
-    def _prepare_contract_invoice_line(self, line, period):
-        lang_env = self.env(
-            context=dict(self.env.context, lang=line.contract_id.partner_id.lang)
-        )
-        name = f"{line.name} {self._format_period(period, lang_env)}"
-        if period["ratio"] != 1.0:
-            name += " " + lang_env._(
-                "(%(days)s/%(period_days)s days)",
-                days=period["days"],
-                period_days=period["period_days"],
-            )
-        return {
-            "product_id": line.product_id.id,
-            "name": name,
-            "quantity": line.quantity,
-            "product_uom_id": line.uom_id.id,
-            "price_unit": self._contract_line_price_unit(line, period),
-            "discount": line.discount,
-            "tax_ids": [Command.set(line.tax_ids.ids)],
-            "service_contract_id": line.contract_id.id,
-        }
 
     @api.model
     def _invoice_contracts(
@@ -531,7 +513,7 @@ class ServiceInvoicing(models.AbstractModel):
                         periods=", ".join(map(self._format_period, nothing)),
                     )
                 vals_list += [
-                    (contract, self._prepare_contract_invoice(contract, period))
+                    (contract, contract._prepare_invoice_values(period))
                     for period in to_bill
                 ]
             billed = Contract.union(*(contract for contract, __ in vals_list))
@@ -571,15 +553,16 @@ class ServiceInvoicing(models.AbstractModel):
         return domain
 
     @api.model
-    def _work_group_key(self, line):
-        intervention = line.intervention_id
-        if intervention.company_id.service_work_invoice_grouping == "customer":
-            return (
-                intervention.partner_invoice_id,
-                intervention.currency_id,
-                intervention.company_id,
-            )
-        return (intervention,)
+    def _work_invoice_group(self, line):
+        """What the work lines of one invoice share with ``line``: its values
+        of the field paths of ``line._get_work_invoice_grouping_keys()``."""
+        key = []
+        for path in line._get_work_invoice_grouping_keys():
+            value = line.mapped(path)
+            if not isinstance(value, models.BaseModel):
+                value = tuple(value)
+            key.append((path, value))
+        return tuple(key)
 
     @api.model
     def _work_fiscal_position(self, intervention):
@@ -663,64 +646,6 @@ class ServiceInvoicing(models.AbstractModel):
         return result
 
     @api.model
-    def _prepare_work_invoice(self, lines):
-        intervention = lines.intervention_id[:1]
-        partner = intervention.partner_invoice_id or intervention.partner_id
-        company = intervention.company_id
-        fiscal_position = self._work_fiscal_position(intervention)
-        return {
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "partner_shipping_id": intervention.partner_shipping_id.id,
-            "company_id": company.id,
-            "currency_id": intervention.currency_id.id,
-            "fiscal_position_id": fiscal_position.id,
-            "invoice_payment_term_id": partner.with_company(
-                company
-            ).property_payment_term_id.id,
-            # the intervention's responsible, not whoever runs the invoicing
-            "invoice_user_id": intervention.user_id.id,
-            "invoice_origin": ", ".join(lines.intervention_id.mapped("name")),
-            "invoice_line_ids": [
-                Command.create(self._prepare_work_invoice_line(line, fiscal_position))
-                for line in lines
-            ],
-        }
-
-    @api.model
-    def _prepare_work_invoice_line(self, line, fiscal_position):
-        intervention = line.intervention_id
-        lang_env = self.env(
-            context=dict(self.env.context, lang=intervention.partner_id.lang)
-        )
-        # the invoicing user reads the work lines (checked by the caller); the
-        # serials and technicians they name are read as admin (billing users
-        # may not read employees)
-        described = line.sudo()
-        parts = [intervention.name]
-        if described.object_id.lot_id:
-            parts.append(
-                f"{described.object_id.product_id.name} "
-                f"({described.object_id.lot_id.name})"
-            )
-        parts.append(format_date(lang_env, line.date))
-        if described.employee_id:
-            parts.append(described.employee_id.name)
-        name = " – ".join(parts) + f": {line.name}"
-        if line.coverage_pct:
-            name += f" ({line.coverage_reason})"
-        return {
-            "product_id": line.product_id.id,
-            "name": name,
-            "quantity": line.quantity,
-            "product_uom_id": (line.uom_id or line.product_id.uom_id).id,
-            "price_unit": line.price_unit,
-            "discount": self._work_line_discount(line),
-            "tax_ids": [Command.set(self._work_line_taxes(line, fiscal_position).ids)],
-            "service_intervention_line_ids": [Command.set(line.ids)],
-        }
-
-    @api.model
     def _invoice_work(
         self,
         date=None,
@@ -753,9 +678,12 @@ class ServiceInvoicing(models.AbstractModel):
             lines.check_access("read")
             groups = defaultdict(self.env["service.intervention.line"].browse)
             for line in lines:
-                groups[self._work_group_key(line)] |= line
+                groups[self._work_invoice_group(line)] |= line
             vals_list = [
-                (group.intervention_id[:1], self._prepare_work_invoice(group))
+                (
+                    group.intervention_id[:1],
+                    group.intervention_id._prepare_invoice_values(group),
+                )
                 for group in groups.values()
             ]
             created, failed = self._create_invoices(
@@ -800,6 +728,7 @@ class ServiceInvoicing(models.AbstractModel):
                 moves |= self._invoice_work(
                     date=date, partners=partners, post=False, errors=errors
                 )
+            warnings = self._invoice_warnings(moves)
             for move in moves:
                 result.append(
                     {
@@ -812,7 +741,7 @@ class ServiceInvoicing(models.AbstractModel):
                         "amount_untaxed": move.amount_untaxed,
                         "amount_total": move.amount_total,
                         "currency_id": move.currency_id.id,
-                        "warnings": "; ".join(self._invoice_warnings(move)),
+                        "warnings": "; ".join(warnings[move]),
                     }
                 )
             for record, message in errors.items():

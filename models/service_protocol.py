@@ -11,6 +11,8 @@ class ServiceProtocol(models.Model):
     _inherit = ["mail.thread"]
     _order = "name, id"
     _check_company_auto = True
+    # shown as "[code] name": typing the code finds it too
+    _rec_names_search = ["name", "code"]
 
     name = fields.Char(required=True, translate=True, tracking=True)
     code = fields.Char(copy=False)
@@ -55,6 +57,14 @@ class ServiceProtocol(models.Model):
         "A protocol with this code already exists in this company: "
         "choose another code.",
     )
+
+    @api.depends("name", "code")
+    def _compute_display_name(self):
+        for protocol in self:
+            if protocol.code:
+                protocol.display_name = f"[{protocol.code}] {protocol.name or ''}"
+            else:
+                protocol.display_name = protocol.name or ""
 
     @api.depends("step_ids.planned_hours")
     def _compute_step_stats(self):

@@ -8,8 +8,10 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL, format_date
 
 from .selections import CONTRACT_READERS, WORK_READERS
+from .service_document_mixin import open_action
 
 SERVICE_STATES = [
     ("in_stock", "In Stock"),
@@ -38,14 +40,12 @@ class StockLot(models.Model):
         "res.partner",
         string="Customer",
         index="btree_not_null",
-        check_company=True,
         domain="[('is_company', '=', True)]",
         help="Customer holding this product.",
     )
     service_address_id = fields.Many2one(
         "res.partner",
         string="Installation Site",
-        check_company=True,
         help="Where the product is installed (the delivery address).",
     )
     service_installed_on = fields.Date(string="Installed On")
@@ -132,17 +132,19 @@ class StockLot(models.Model):
 
     def action_view_service_interventions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_intervention"
+        return open_action(
+            self.env,
+            "service_management.action_service_intervention",
+            [("object_ids.lot_id", "=", self.id)],
+            {
+                "default_partner_id": self.service_partner_id.id,
+                "default_object_ids": [
+                    Command.create(
+                        {"lot_id": self.id, "product_id": self.product_id.id}
+                    )
+                ],
+            },
         )
-        action["domain"] = [("object_ids.lot_id", "=", self.id)]
-        action["context"] = {
-            "default_partner_id": self.service_partner_id.id,
-            "default_object_ids": [
-                Command.create({"lot_id": self.id, "product_id": self.product_id.id})
-            ],
-        }
-        return action
 
     def get_formview_id(self, access_uid=None):
         """Users outside inventory open serials in the installed-base form:
@@ -308,12 +310,61 @@ class StockLot(models.Model):
             self.browse(lot_ids).write(dict(key))
         changed = self.browse([lot_id for ids in to_write.values() for lot_id in ids])
         if changed:
-            bodies = {
-                lot.id: Markup("<br/>").join(line for line in logs[lot] if line)
-                for lot in changed
-            }
-            changed._message_log_batch(bodies=bodies)
+            changed._service_log(
+                {
+                    lot.id: Markup("<br/>").join(line for line in logs[lot] if line)
+                    for lot in changed
+                }
+            )
         return counts
+
+    def _service_log(self, bodies):
+        """Log notes on these serials' chatter: the messages
+        ``_message_log_batch`` would create, inserted with one query. A
+        delivery of thousands of serials must not wait for thousands of ORM
+        creates (and their inverse-field bookkeeping).
+
+        :param bodies: {serial id: Markup body} (escaped by the caller)
+        """
+        author = self.env.user.partner_id
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        now = self.env.cr.now()
+        ids = list(bodies)
+        # sanitized as the message body field does, once per distinct body
+        # (the serials of a delivery share theirs)
+        Message = self.env["mail.message"]
+        body_field = Message._fields["body"]
+        sanitized = {}
+        for body in bodies.values():
+            if body not in sanitized:
+                sanitized[body] = body_field.convert_to_column(body, Message) or ""
+        self.env["mail.message"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message (
+                    model, res_id, body, message_type, is_internal, subtype_id,
+                    author_id, email_from, email_add_signature, date,
+                    create_uid, create_date, write_uid, write_date
+                )
+                SELECT %(model)s, log.res_id, log.body, 'notification', TRUE,
+                       %(subtype)s, %(author)s, %(email)s, FALSE, %(now)s,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(ids)s::int[], %(bodies)s::text[])
+                       AS log(res_id, body)
+                """,
+                model=self._name,
+                subtype=subtype_id,
+                author=author.id,
+                email=author.email_formatted or None,
+                now=now,
+                uid=self.env.uid,
+                ids=ids,
+                bodies=[str(sanitized[bodies[lot_id]]) for lot_id in ids],
+            )
+        )
+        self.env["mail.message"].invalidate_model()
+        self.browse(ids).invalidate_recordset(["message_ids"])
 
     @api.model
     def _service_event_apply(self, lot, values, event):
@@ -379,10 +430,9 @@ class StockLot(models.Model):
     @api.model
     def _cron_service_warranty_reminder(self, date=None):
         """Schedule a to-do for each installed serial whose warranty ends within
-        the company's reminder delay; once per warranty end date."""
+        the company's reminder delay; once per warranty end date. The to-do
+        is written in the language of the user it is assigned to."""
         today = fields.Date.to_date(date) or fields.Date.context_today(self)
-        todo_type = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id("stock.lot")
         companies = self.env["res.company"].search([("active", "=", True)], limit=1000)
         longest = max(companies.mapped("service_warranty_reminder_days") or [0])
         lots = self.search(
@@ -393,7 +443,7 @@ class StockLot(models.Model):
                 ("warranty_end_date", "<=", today + timedelta(days=longest)),
             ]
         )
-        activities = []
+        activities = self.env["mail.activity"]
         reminded = self.browse()
         for lot in lots:
             company = lot.company_id or self.env.company
@@ -406,37 +456,37 @@ class StockLot(models.Model):
                 or lot.product_id.with_company(company).responsible_id
                 or self.env.user
             )
-            activities.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": lot.id,
-                    "activity_type_id": todo_type.id,
-                    "user_id": user.id,
-                    "date_deadline": lot.warranty_end_date,
-                    "summary": self.env._(
-                        "Warranty of %(serial)s ends on %(date)s",
-                        serial=lot.name,
-                        date=lot.warranty_end_date,
-                    ),
-                    "note": self.env._(
-                        "Offer %(customer)s a maintenance contract before "
-                        "the warranty of %(product)s (%(serial)s) ends.",
-                        customer=lot.service_partner_id.display_name,
-                        product=lot.product_id.display_name,
-                        serial=lot.name,
-                    ),
-                }
+            user_env = self.env(context=dict(self.env.context, lang=user.lang))
+            scheduled = lot.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=lot.warranty_end_date,
+                summary=user_env._(
+                    "Warranty of %(serial)s ends on %(date)s",
+                    serial=lot.name,
+                    date=format_date(user_env, lot.warranty_end_date),
+                ),
+                note=user_env._(
+                    "Offer %(customer)s a maintenance contract before "
+                    "the warranty of %(product)s (%(serial)s) ends.",
+                    customer=lot.service_partner_id.display_name,
+                    product=lot.product_id.with_env(user_env).display_name,
+                    serial=lot.name,
+                ),
+                user_id=user.id,
             )
-            reminded |= lot
-        self.env["mail.activity"].create(activities)
+            # nothing when activities are switched off (e.g. during an import):
+            # the serial is reminded on a later run
+            if scheduled:
+                activities |= scheduled
+                reminded |= lot
         reminded.write({"service_warranty_reminded": True})
         return len(activities)
 
     def action_view_service_contracts(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "service_management.action_service_contract"
+        return open_action(
+            self.env,
+            "service_management.action_service_contract",
+            [("lot_ids", "in", self.ids)],
+            {"default_partner_id": self.service_partner_id.id},
         )
-        action["domain"] = [("lot_ids", "in", self.ids)]
-        action["context"] = {"default_partner_id": self.service_partner_id.id}
-        return action

@@ -21,3 +21,6 @@ from . import test_roles_integrity
 from . import test_portal_request
 from . import test_role_views
 from . import test_invoicing_money
+from . import test_extension_hooks
+from . import test_batching
+from . import test_odoo_apis

@@ -208,17 +208,18 @@ class TestInvoicingContracts(InvoicingCommon):
         good_1 = self._contract()
         bad = self._contract()
         good_2 = self._contract()
-        original = type(self.Invoicing)._prepare_contract_invoice
+        Contract = type(self.env["service.contract"])
+        original = Contract._prepare_invoice_values
 
-        def prepare(invoicing, contract, period):
-            vals = original(invoicing, contract, period)
+        def prepare(contract, period):
+            vals = original(contract, period)
             if contract == bad:
                 # a broken reference: the database refuses this invoice
                 vals["invoice_line_ids"][0][2]["account_id"] = 999999999
             return vals
 
         with (
-            patch.object(type(self.Invoicing), "_prepare_contract_invoice", prepare),
+            patch.object(Contract, "_prepare_invoice_values", prepare),
             mute_logger(
                 "odoo.sql_db", "odoo.addons.service_management.models.service_invoicing"
             ),

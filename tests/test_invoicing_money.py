@@ -487,17 +487,18 @@ class TestInvoicingMoney(AccountTestInvoicingCommon):
             technician_id=self.technician.id,
             object_ids=[Command.create({"lot_id": self.boiler_lot.id})],
         )
-        original = type(self.Invoicing)._prepare_contract_invoice
+        Contract = type(self.env["service.contract"])
+        original = Contract._prepare_invoice_values
 
-        def prepare(invoicing, contract, period):
-            vals = original(invoicing, contract, period)
+        def prepare(contract, period):
+            vals = original(contract, period)
             if contract == broken:
                 # a broken reference: the database refuses this invoice
                 vals["invoice_line_ids"][0][2]["account_id"] = 999999999
             return vals
 
         with (
-            patch.object(type(self.Invoicing), "_prepare_contract_invoice", prepare),
+            patch.object(Contract, "_prepare_invoice_values", prepare),
             mute_logger("odoo.sql_db", ENGINE_LOGGER),
         ):
             wizard = self._wizard(self.accountant)

@@ -99,6 +99,22 @@ class TestStandardScreensForOtherRoles(InterventionCommon):
             {"name": "Carl Colleague", "user_id": cls.colleague_user.id}
         )
 
+    def _sell(self, product):
+        """The salesman sells ``product`` and confirms the order."""
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [Command.create({"product_id": product.id})],
+                }
+            )
+        )
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        return order
+
     def test_salesman_sells_a_contract_with_a_default_protocol(self):
         protocol = self.env["service.protocol"].create({"name": "Yearly revision"})
         product = self.env["product.product"].create(
@@ -112,18 +128,7 @@ class TestStandardScreensForOtherRoles(InterventionCommon):
                 "service_protocol_id": protocol.id,
             }
         )
-        order = (
-            self.env["sale.order"]
-            .with_user(self.salesman)
-            .create(
-                {
-                    "partner_id": self.customer.id,
-                    "order_line": [Command.create({"product_id": product.id})],
-                }
-            )
-        )
-        order.action_confirm()
-        self.assertEqual(order.state, "sale")
+        order = self._sell(product)
         self.assertEqual(order.service_contract_count, 1)
         contract = order.service_contract_ids
         self.assertEqual(contract.sudo().protocol_ids, protocol)
@@ -140,18 +145,7 @@ class TestStandardScreensForOtherRoles(InterventionCommon):
                 "service_billing_method": "flat_rate",
             }
         )
-        order = (
-            self.env["sale.order"]
-            .with_user(self.salesman)
-            .create(
-                {
-                    "partner_id": self.customer.id,
-                    "order_line": [Command.create({"product_id": product.id})],
-                }
-            )
-        )
-        order.action_confirm()
-        self.assertEqual(order.state, "sale")
+        order = self._sell(product)
         self.assertEqual(order.service_contract_ids.state, "draft")
 
     def test_salesman_opens_a_service_invoice(self):

@@ -3,7 +3,7 @@
 Validating a delivery calls ``stock.move._action_done``, whose override
 registers every delivered serial of an installed-base product on its
 ``stock.lot`` (``_service_register_installed_base``). The target: one delivery
-of 1,000 serials validates in at most 15% more wall time than without the hook
+of 1,000 serials validates in at most 5% more wall time than without the hook
 (context ``service_skip_installed_base=True``, the baseline), and the hook runs
 a number of SQL queries that does not grow with the number of serials.
 
@@ -36,7 +36,7 @@ from odoo import Command, api
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
-TARGET_RATIO = 1.15  # hook/baseline wall time of one delivery
+TARGET_RATIO = 1.05  # hook/baseline wall time of one delivery (median)
 # The ORM inserts and updates rows 100 at a time: a hook that does a constant
 # number of batch operations grows by a few queries per 100 serials, a query
 # per serial by 100.

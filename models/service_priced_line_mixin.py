@@ -1,0 +1,78 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class ServicePricedLineMixin(models.AbstractModel):
+    """What contract fee lines and intervention work lines share: a product
+    sold in a unit, at a price from the document's pricelist, with a
+    discount.
+
+    The inheriting model defines ``quantity``, ``currency_id`` and
+    ``_get_pricing_context()`` (the pricelist and date its prices follow), and
+    may override ``_is_price_frozen()`` (prices of history never change).
+    """
+
+    _name = "service.priced.line.mixin"
+    _description = "Service Priced Line"
+
+    product_id = fields.Many2one("product.product", check_company=True)
+    uom_id = fields.Many2one(
+        "uom.uom",
+        string="Unit",
+        compute="_compute_uom_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    price_unit = fields.Float(
+        compute="_compute_price_unit",
+        store=True,
+        readonly=False,
+        precompute=True,
+        digits="Product Price",
+    )
+    discount = fields.Float(string="Discount (%)", digits="Discount")
+
+    _discount_range = models.Constraint(
+        "CHECK(discount BETWEEN 0 AND 100)",
+        "The discount of a line must be between 0 and 100%.",
+    )
+    _quantity_positive = models.Constraint(
+        "CHECK(quantity >= 0)",
+        "Hours, quantities and km of a line cannot be negative.",
+    )
+
+    @api.depends("product_id")
+    def _compute_uom_id(self):
+        for line in self:
+            line.uom_id = line.product_id.uom_id or line.uom_id
+
+    @api.depends("product_id", "quantity", "uom_id")
+    def _compute_price_unit(self):
+        for line in self:
+            if line._is_price_frozen():
+                line.price_unit = line.price_unit
+            elif not line.product_id:
+                line.price_unit = line.price_unit or 0.0
+            else:
+                pricelist, date = line._get_pricing_context()
+                line.price_unit = (
+                    pricelist._get_product_price(
+                        line.product_id,
+                        line.quantity or 1.0,
+                        uom=line.uom_id,
+                        date=date,
+                    )
+                    if pricelist
+                    else line.product_id.lst_price
+                )
+
+    def _get_pricing_context(self):
+        """(pricelist, date) the price of this line follows."""
+        self.ensure_one()
+        raise NotImplementedError
+
+    def _is_price_frozen(self):
+        """True when the price is history and must not be recomputed."""
+        self.ensure_one()
+        return False
