@@ -695,15 +695,6 @@ class ServiceContract(models.Model):
             )
         return self.env["service.invoice.wizard"]._action_open_invoices(moves)
 
-    def action_view_invoices(self):
-        self.ensure_one()
-        return open_action(
-            self.env,
-            "account.action_move_out_invoice_type",
-            [("service_contract_id", "=", self.id)],
-            {"default_move_type": "out_invoice", "create": False},
-        )
-
     def action_view_lots(self):
         self.ensure_one()
         return open_action(

@@ -137,20 +137,9 @@ class ServiceContractLine(models.Model):
                 )
             )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines._check_running_change()
-        return lines
-
-    def write(self, vals):
-        if not set(vals) <= NOT_FEE_FIELDS:
+    def _check_line_change(self, fnames=None):
+        if fnames is None or not set(fnames) <= NOT_FEE_FIELDS:
             self._check_running_change()
-        return super().write(vals)
-
-    def unlink(self):
-        self._check_running_change()
-        return super().unlink()
 
     # ------------------------------------------------------------------
     # Invoicing hooks (see service.contract._prepare_invoice_values)

@@ -32,7 +32,7 @@ class ServiceDocumentMixin(models.AbstractModel):
     changes that only the action methods make, refused with a message a user
     understands.
 
-    The inheriting model defines ``state`` (starting at ``draft``),
+    The inheriting model defines ``state`` (starting at ``draft``), ``invoice_ids``,
     ``_service_sequence_code`` and ``_service_portal_path``; it may override
     ``_compute_pricelist_id`` (e.g. to prefer a contract's pricelist).
     """
@@ -166,6 +166,15 @@ class ServiceDocumentMixin(models.AbstractModel):
                 )
             )
         return super().write(vals)
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return open_action(
+            self.env,
+            "account.action_move_out_invoice_type",
+            [("id", "in", self.invoice_ids.ids)],
+            {"default_move_type": "out_invoice", "create": False},
+        )
 
     def _service_trusted(self):
         return trusted(self)

@@ -10,7 +10,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
-from .service_document_mixin import open_action
 
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
 
@@ -781,15 +780,6 @@ class ServiceIntervention(models.Model):
             attachments=list(attachments or []),
         )
         return intervention.with_env(self.env)
-
-    def action_view_invoices(self):
-        self.ensure_one()
-        return open_action(
-            self.env,
-            "account.action_move_out_invoice_type",
-            [("id", "in", self.invoice_ids.ids)],
-            {"create": False},
-        )
 
     def action_sign(self):
         """Open the intervention in the signature dialog."""

@@ -530,19 +530,8 @@ class ServiceInterventionLine(models.Model):
                 )
             )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines._check_editable()
-        return lines
-
-    def write(self, vals):
-        self._check_editable(vals)
-        return super().write(vals)
-
-    def unlink(self):
-        self._check_editable()
-        return super().unlink()
+    def _check_line_change(self, fnames=None):
+        self._check_editable(fnames)
 
     # ------------------------------------------------------------------
     # Invoicing hooks (service.invoicing selects, locks, groups and posts)

@@ -67,6 +67,25 @@ class ServicePricedLineMixin(models.AbstractModel):
                     else line.product_id.lst_price
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_line_change()
+        return lines
+
+    def write(self, vals):
+        self._check_line_change(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_line_change()
+        return super().unlink()
+
+    def _check_line_change(self, fnames=None):
+        """Refuse to create, change (``fnames``: the fields written) or
+        delete lines their document has frozen; raise a UserError that says
+        what to do instead."""
+
     def _get_pricing_context(self):
         """(pricelist, date) the price of this line follows."""
         self.ensure_one()
