@@ -30,14 +30,12 @@ class ServiceContractLine(models.Model):
     _inherit = ["service.priced.line.mixin", "analytic.mixin"]
     _description = "Service Contract Fee Line"
     _order = "contract_id, sequence, id"
-    _check_company_auto = True
 
     contract_id = fields.Many2one(
         "service.contract", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="contract_id.company_id", store=True)
     currency_id = fields.Many2one(related="contract_id.currency_id")
-    sequence = fields.Integer(default=10)
     product_id = fields.Many2one(domain=[("sale_ok", "=", True)])
     name = fields.Text(
         string="Description",

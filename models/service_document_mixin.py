@@ -47,6 +47,7 @@ class ServiceDocumentMixin(models.AbstractModel):
     name = fields.Char(
         string="Reference", required=True, copy=False, readonly=True, default="/"
     )
+
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",

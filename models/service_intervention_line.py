@@ -68,7 +68,6 @@ class ServiceInterventionLine(models.Model):
     _inherit = ["service.priced.line.mixin", "analytic.mixin"]
     _description = "Intervention Work Line"
     _order = "intervention_id, sequence, id"
-    _check_company_auto = True
 
     intervention_id = fields.Many2one(
         "service.intervention", required=True, ondelete="cascade", index=True
@@ -79,7 +78,6 @@ class ServiceInterventionLine(models.Model):
         related="intervention_id.partner_id", store=True, string="Customer"
     )
     intervention_state = fields.Selection(related="intervention_id.state")
-    sequence = fields.Integer(default=10)
     # the serial of the object is what users pick, also on a job not yet
     # saved (its objects have no id yet); the object follows from it
     object_lot_id = fields.Many2one(

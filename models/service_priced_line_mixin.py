@@ -14,7 +14,9 @@ class ServicePricedLineMixin(models.AbstractModel):
 
     _name = "service.priced.line.mixin"
     _description = "Service Priced Line"
+    _check_company_auto = True
 
+    sequence = fields.Integer(default=10)
     product_id = fields.Many2one("product.product", check_company=True)
     uom_id = fields.Many2one(
         "uom.uom",
