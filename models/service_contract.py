@@ -113,18 +113,17 @@ class ServiceContract(models.Model):
     )
     date_end = fields.Date(tracking=True)
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
+        selection_add=[
             ("running", "Running"),
             ("expired", "Expired"),
             ("closed", "Closed"),
-            ("cancelled", "Cancelled"),
+            ("cancelled",),
         ],
-        default="draft",
-        required=True,
-        copy=False,
-        tracking=True,
-        index=True,
+        ondelete={
+            "running": "set default",
+            "expired": "set default",
+            "closed": "set default",
+        },
     )
     auto_renew = fields.Boolean(tracking=True)
     renewal_months = fields.Integer(

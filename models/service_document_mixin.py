@@ -47,6 +47,16 @@ class ServiceDocumentMixin(models.AbstractModel):
     name = fields.Char(
         string="Reference", required=True, copy=False, readonly=True, default="/"
     )
+    # a document starts as a draft and may be cancelled; each model adds its
+    # own states between the two (selection_add)
+    state = fields.Selection(
+        [("draft", "Draft"), ("cancelled", "Cancelled")],
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
 
     partner_id = fields.Many2one(
         "res.partner",

@@ -65,18 +65,17 @@ class ServiceIntervention(models.Model):
         [("0", "Normal"), ("1", "Urgent")], default="0", index=True
     )
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
+        selection_add=[
             ("scheduled", "Scheduled"),
             ("in_progress", "In Progress"),
             ("done", "Done"),
-            ("cancelled", "Cancelled"),
+            ("cancelled",),
         ],
-        default="draft",
-        required=True,
-        copy=False,
-        tracking=True,
-        index=True,
+        ondelete={
+            "scheduled": "set default",
+            "in_progress": "set default",
+            "done": "set default",
+        },
     )
     invoice_status = fields.Selection(
         INVOICE_STATUSES,
