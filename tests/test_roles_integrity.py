@@ -196,6 +196,21 @@ class TestStandardScreensForOtherRoles(InterventionCommon):
             form.technician_id = self.technician
         self.assertEqual(job.location_id.name, "Van 1")
 
+    def test_accountant_invoices_work_from_the_intervention(self):
+        job = self._intervention(technician_ids=[Command.set(self.colleague.ids)])
+        self._line(job, line_type="travel")
+        self._line(job, line_type="part", product_id=self.product_part.id)
+        job.action_start()
+        job.action_done()
+        action = job.with_user(self.accountant).action_create_invoice()
+        invoice = self.env["account.move"].search(
+            [("invoice_origin", "=", job.name), ("move_type", "=", "out_invoice")]
+        )
+        self.assertTrue(action)
+        self.assertEqual(invoice.amount_untaxed, job.amount_total)
+        self.assertEqual(invoice.invoice_user_id, job.user_id)
+        self.assertEqual(job.invoice_status, "invoiced")
+
     def test_officer_without_billing_opens_and_deletes_contracts(self):
         contract = self.env["service.contract"].create({"partner_id": self.customer.id})
         as_officer = contract.with_user(self.user_officer)
