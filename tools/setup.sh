@@ -4,6 +4,10 @@
 # and the checkout linked as an addons folder named service_management.
 source "$(dirname "$0")/common.sh"
 
+# System packages first (tools/sysdeps.sh explains what is missing and how to
+# install it); `make test` also needs Chromium.
+"$ROOT/tools/sysdeps.sh" ${SM_SYSDEPS_FOR:-}
+
 SRC="$(odoo_src)"
 if [ -z "${ODOO_SRC:-}" ] && [ ! -f "$SRC/odoo/release.py" ]; then
   log "ODOO_SRC is unset: downloading the Odoo 19.0 nightly source archive"

@@ -3,7 +3,7 @@
 # Usage: tools/test.sh [test-tags]   (default: /service_management)
 # Prints Odoo's counts as its last line: "N passed, N failed".
 source "$(dirname "$0")/common.sh"
-"$ROOT/tools/setup.sh"
+SM_SYSDEPS_FOR=test "$ROOT/tools/setup.sh"
 
 eval "$("$ROOT/tools/pg.sh" start)"
 cleanup() { if [ -n "${SM_PG_STARTED:-}" ]; then "$ROOT/tools/pg.sh" stop; fi; }
