@@ -1,5 +1,5 @@
 # service_management: the two commands users need are `make run` and `make test`.
-.PHONY: run test lint wheel bench setup clean
+.PHONY: run test lint wheel bench screenshots setup clean
 
 run:
 	tools/run.sh
@@ -18,6 +18,9 @@ wheel: setup
 
 bench:
 	tools/bench.sh
+
+screenshots:
+	tools/screenshots.sh
 
 clean:
 	-tools/pg.sh stop
