@@ -49,6 +49,7 @@
     ],
     "demo": [
         "demo/service_demo.xml",
+        "demo/service_demo_story.xml",
     ],
     "assets": {
         "web.assets_tests": [
