@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
+from odoo.fields import Command
 
 from .selections import CONTRACT_READERS, WORK_READERS
 
@@ -24,3 +25,17 @@ class AccountMoveLine(models.Model):
         readonly=True,
         groups=WORK_READERS,
     )
+
+    def _copy_data_extend_business_fields(self, values):
+        # a credit note (or the invoice that replaces a reversed one) credits
+        # the fees of the same contract and the same executed work: the
+        # profitability of the contract nets them
+        result = super()._copy_data_extend_business_fields(values)
+        line = self.sudo()
+        if line.service_contract_id:
+            values["service_contract_id"] = line.service_contract_id.id
+        if line.service_intervention_line_ids:
+            values["service_intervention_line_ids"] = [
+                Command.set(line.service_intervention_line_ids.ids)
+            ]
+        return result

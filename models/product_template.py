@@ -57,6 +57,23 @@ class ProductTemplate(models.Model):
         default=12,
         help="Length of the contract created by a sale; 0 means open-ended.",
     )
+    service_allowance_hours = fields.Float(
+        string="Prepaid Hours",
+        help="Hours of labour each unit sold includes in the contract (a "
+        "package of prepaid hours).",
+    )
+    service_allowance_visits = fields.Integer(
+        string="Included Visits",
+        help="On-site visits each unit sold includes in the contract.",
+    )
+    service_allowance_period = fields.Selection(
+        [("period", "Per Invoicing Period"), ("term", "Per Contract Term")],
+        string="Allowance Renews",
+        default="period",
+    )
+    service_allowance_rollover = fields.Boolean(string="Unused Hours Roll Over")
+    service_sla_response_hours = fields.Float(string="Response Time (h)")
+    service_sla_resolution_hours = fields.Float(string="Resolution Time (h)")
     service_installed_count = fields.Integer(
         compute="_compute_service_installed_count",
         string="Installed",

@@ -16,6 +16,18 @@ class ResCompany(models.Model):
         default=30,
         help="Preventive interventions are generated this many days ahead.",
     )
+    service_preventive_next_from = fields.Selection(
+        [
+            ("due_date", "The due date"),
+            ("done_date", "The last done intervention"),
+        ],
+        string="Next Preventive Visit From",
+        default="due_date",
+        required=True,
+        help="The due date: every interval from the contract start, whatever "
+        "happened. The last done intervention: one interval after the last "
+        "visit was done (one visit planned at a time).",
+    )
     service_mileage_product_id = fields.Many2one(
         "product.product",
         string="Mileage Product",
@@ -75,6 +87,24 @@ class ResCompany(models.Model):
         "the delivered serials until their warranty ends.",
     )
 
+    service_allowance_alert_pct = fields.Float(
+        string="Prepaid Hours Alert (%)",
+        default=80.0,
+        help="When this share of a contract's prepaid hours or visits of a "
+        "period is used, its responsible gets an activity (once per period). "
+        "0: no alert.",
+    )
+    service_time_increment = fields.Float(
+        string="Minimum Time Increment (hours)",
+        default=0.25,
+        help="The time of a technician's timer becomes an activity line rounded "
+        "up to this increment (0.25 = a quarter of an hour; 0 = to the minute).",
+    )
+
+    _service_time_increment_range = models.Constraint(
+        "CHECK(service_time_increment >= 0 AND service_time_increment <= 8)",
+        "The minimum time increment must be between 0 and 8 hours.",
+    )
     _service_warranty_reminder_days_positive = models.Constraint(
         "CHECK(service_warranty_reminder_days >= 0)",
         "The warranty reminder delay cannot be negative.",

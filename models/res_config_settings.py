@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
     service_preventive_horizon_days = fields.Integer(
         related="company_id.service_preventive_horizon_days", readonly=False
     )
+    service_preventive_next_from = fields.Selection(
+        related="company_id.service_preventive_next_from", readonly=False
+    )
     service_mileage_product_id = fields.Many2one(
         related="company_id.service_mileage_product_id", readonly=False
     )
@@ -22,6 +25,12 @@ class ResConfigSettings(models.TransientModel):
     )
     service_warranty_contract_on_delivery = fields.Boolean(
         related="company_id.service_warranty_contract_on_delivery", readonly=False
+    )
+    service_allowance_alert_pct = fields.Float(
+        related="company_id.service_allowance_alert_pct", readonly=False
+    )
+    service_time_increment = fields.Float(
+        related="company_id.service_time_increment", readonly=False
     )
     service_travel_product_id = fields.Many2one(
         related="company_id.service_travel_product_id", readonly=False

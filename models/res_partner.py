@@ -6,7 +6,9 @@ from .service_document_mixin import open_action
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "service.profitability.mixin"]
+    _service_profitability_field = "partner_id"
 
     service_distance_km = fields.Float(
         string="Distance (km)",
@@ -77,6 +79,10 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.service_intervention_count = counts[partner]
+
+    def _service_profitability_key(self):
+        # the report names customers: contacts show their company's figures
+        return self._origin.commercial_partner_id
 
     def action_view_service_interventions(self):
         self.ensure_one()

@@ -113,6 +113,7 @@ class SaleOrder(models.Model):
             "renewal_months": duration or 12,
             "sale_order_id": self.id,
             "sale_line_id": lines[0].id,
+            **self._service_prepare_allowance_values(lines),
             "protocol_ids": [
                 Command.set(
                     lines.product_id.product_tmpl_id.sudo().service_protocol_id.ids
@@ -132,6 +133,35 @@ class SaleOrder(models.Model):
                 )
                 for line in lines
             ],
+        }
+
+    def _service_prepare_allowance_values(self, lines):
+        """Prepaid hours, included visits and response times the sold
+        products give the contract: hours and visits add up per unit sold,
+        the other terms are those of the first product that sets them."""
+        templates = lines.product_id.product_tmpl_id
+        hours = sum(
+            line.product_id.service_allowance_hours * line.product_uom_qty
+            for line in lines
+        )
+        visits = sum(
+            round(line.product_id.service_allowance_visits * line.product_uom_qty)
+            for line in lines
+        )
+        package = templates.filtered(
+            lambda t: t.service_allowance_hours or t.service_allowance_visits
+        )[:1]
+        sla = (
+            templates.filtered("service_sla_response_hours")[:1]
+            or templates.filtered("service_sla_resolution_hours")[:1]
+        )
+        return {
+            "allowance_hours": hours,
+            "allowance_visits": visits,
+            "allowance_period": package.service_allowance_period or "period",
+            "allowance_rollover": package.service_allowance_rollover,
+            "sla_response_hours": sla.service_sla_response_hours,
+            "sla_resolution_hours": sla.service_sla_resolution_hours,
         }
 
     def action_view_service_contracts(self):

@@ -65,8 +65,10 @@ class ServiceContract(models.Model):
         "mail.activity.mixin",
         "service.document.mixin",
         "analytic.mixin",
+        "service.profitability.mixin",
     ]
     _order = "date_start desc, id desc"
+    _service_profitability_field = "contract_id"
     _service_sequence_code = "service.contract"
     _service_portal_path = "contracts"
     _check_company_auto = True
@@ -196,6 +198,12 @@ class ServiceContract(models.Model):
     lot_count = fields.Integer(compute="_compute_lot_count")
     protocol_ids = fields.Many2many(
         "service.protocol", string="Planned Protocols", check_company=True
+    )
+    technician_id = fields.Many2one(
+        "hr.employee",
+        string="Usual Technician",
+        check_company=True,
+        help="Proposed on the preventive interventions and practices of this contract.",
     )
     invoice_ids = fields.One2many(
         "account.move",
@@ -551,6 +559,9 @@ class ServiceContract(models.Model):
             ):
                 vals["next_invoice_date"] = contract._first_invoice_date()
             contract._service_trusted().write(vals)
+        # a customer's first running contract starts their "new customer"
+        # practices
+        self.env["service.planning"]._plan_new_customer(self)
         return True
 
     def action_close(self):

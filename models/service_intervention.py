@@ -87,8 +87,9 @@ class ServiceIntervention(models.Model):
         string="Requested On", default=fields.Datetime.now, required=True
     )
     scheduled_start = fields.Datetime(tracking=True)
+    # indexed: the planning board reads a week by its end (history is past)
     scheduled_end = fields.Datetime(
-        compute="_compute_scheduled_end", store=True, readonly=False
+        compute="_compute_scheduled_end", store=True, readonly=False, index=True
     )
     scheduled_duration = fields.Float(
         string="Planned Hours",
@@ -505,6 +506,7 @@ class ServiceIntervention(models.Model):
                         steps=", ".join(missing.mapped("name")),
                     )
                 )
+        self._service_prepare_done()
         # prices, coverage and costs are computed now, then frozen by the state
         self.line_ids.flush_recordset()
         self._service_trusted().write(
@@ -513,6 +515,11 @@ class ServiceIntervention(models.Model):
         self.line_ids._service_create_part_moves()
         self._service_sync_lot_state()
         return True
+
+    def _service_prepare_done(self):
+        """Extension point: called by ``action_done`` once the work is
+        checked, before it is frozen (the lines can still be changed, under
+        ``trusted``): e.g. consume prepaid hours, split a line."""
 
     def action_reopen(self):
         self._check_state(
@@ -562,7 +569,9 @@ class ServiceIntervention(models.Model):
 
     def action_apply_protocol(self):
         """Turn the protocol's steps into activity lines (with a checklist
-        tick) and their spare parts into part lines."""
+        tick) and their spare parts into part lines (one ``create`` for the
+        lines of all these interventions)."""
+        vals_list = []
         for intervention in self:
             protocol = intervention.protocol_id
             if not protocol:
@@ -585,23 +594,18 @@ class ServiceIntervention(models.Model):
                 for line in intervention.line_ids
                 if line.protocol_step_id
             }
-            commands = []
             for obj in intervention._protocol_objects(protocol):
                 for step in protocol.step_ids:
                     if (step, obj) in applied:
                         continue
-                    commands.append(
-                        Command.create(
-                            intervention._prepare_step_line(step, "activity", obj)
-                        )
+                    vals_list.append(
+                        intervention._prepare_step_line(step, "activity", obj)
                     )
                     if step.product_id:
-                        commands.append(
-                            Command.create(
-                                intervention._prepare_step_line(step, "part", obj)
-                            )
+                        vals_list.append(
+                            intervention._prepare_step_line(step, "part", obj)
                         )
-            intervention.line_ids = commands
+        self.env["service.intervention.line"].create(vals_list)
         return True
 
     def _protocol_objects(self, protocol):
@@ -628,6 +632,7 @@ class ServiceIntervention(models.Model):
     def _prepare_step_line(self, step, line_type, obj):
         self.ensure_one()
         values = {
+            "intervention_id": self.id,
             "line_type": line_type,
             "protocol_step_id": step.id,
             "object_id": obj.id,

@@ -244,9 +244,13 @@ class ServiceInterventionLine(models.Model):
 
     @api.depends("line_type", "activity_type_id", "product_id")
     def _compute_name(self):
+        generic = dict(self._fields["line_type"]._description_selection(self.env))
         for line in self:
             if line.line_type == "activity" and line.activity_type_id:
-                line.name = line.name or line.activity_type_id.name
+                # a line typed as "Activity" before its type was chosen is
+                # named after the type (never just "Activity")
+                if not line.name or line.name == generic["activity"]:
+                    line.name = line.activity_type_id.name
             elif line.product_id:
                 line.name = line.product_id.display_name
             elif not line.name:

@@ -32,10 +32,15 @@ class ServiceInvoicing(models.AbstractModel):
     # Shared helpers
     # ------------------------------------------------------------------
     @api.model
-    def _locked_batches(self, model, domain, order, batch_size, commit):
+    def _locked_batches(self, model, domain, order, batch_size, commit, key=None):
         """Yield the records of ``domain`` batch by batch, each locked against
         other workers (those another transaction holds are skipped: that one
         invoices them).
+
+        With ``key`` (a function of a record), records of the same key are
+        never split over two batches (a batch holds whole groups, so it may
+        exceed ``batch_size`` by one group): the lines of one invoice are
+        invoiced together.
 
         With ``commit`` (scheduled actions), each processed batch is committed
         with the cron's progress, so a failure loses at most one batch; the
@@ -46,7 +51,7 @@ class ServiceInvoicing(models.AbstractModel):
         remaining = len(records)
         if commit:
             self.env["ir.cron"]._commit_progress(remaining=remaining)
-        for batch_ids in split_every(batch_size, records.ids):
+        for batch_ids in self._batch_ids(records, batch_size, key):
             locked = records.browse(batch_ids).try_lock_for_update()
             # another worker may have invoiced them just before the lock
             locked.invalidate_recordset()
@@ -64,6 +69,26 @@ class ServiceInvoicing(models.AbstractModel):
                     model,
                 )
                 break
+
+    @api.model
+    def _batch_ids(self, records, batch_size, key=None):
+        """Ids of ``records`` in batches of about ``batch_size``; with ``key``,
+        whole groups of records sharing a key, in the order of their first
+        record."""
+        if key is None:
+            return list(split_every(batch_size, records.ids))
+        groups = defaultdict(list)
+        for record in records:
+            groups[key(record)].append(record.id)
+        batches, current = [], []
+        for ids in groups.values():
+            current.extend(ids)
+            if len(current) >= batch_size:
+                batches.append(current)
+                current = []
+        if current:
+            batches.append(current)
+        return batches
 
     @api.model
     def _finish_batch(self, created, failed, post, errors, post_errors=None):
@@ -673,6 +698,7 @@ class ServiceInvoicing(models.AbstractModel):
             "intervention_id, sequence, id",
             batch_size,
             commit,
+            key=self._work_invoice_group,
         ):
             lines = locked.filtered(lambda line: line.invoice_status == "to_invoice")
             lines.check_access("read")

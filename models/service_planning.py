@@ -1,20 +1,38 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Command
-from odoo.tools import format_date
+from odoo.tools import format_date, split_every
+from odoo.tools.date_utils import get_fiscal_year
 
 from .selections import interval_delta
 
+_logger = logging.getLogger(__name__)
+
+# triggers the daily scheduled action plans
+CRON_TRIGGERS = ("periodic", "contract_start", "fiscal_period")
+OPEN_STATES = ("draft", "scheduled", "in_progress")
+
 
 class ServicePlanning(models.AbstractModel):
-    """Preventive planning: the periodic protocols of running contracts become
-    planned interventions ahead of their due dates."""
+    """Preventive planning and practices: the periodic, contract-start and
+    fiscal-period protocols of running contracts, and the new-customer
+    protocols of a customer's first contract, become interventions with the
+    protocol applied, each exactly once per contract (or customer) and event.
+    """
 
     _name = "service.planning"
     _description = "Service Preventive Planning"
 
+    _batch_size = 200
+
+    # ------------------------------------------------------------------
+    # Due dates
+    # ------------------------------------------------------------------
     @api.model
     def _protocol_due_dates(self, contract, protocol, date_from, date_to):
         """Due dates of ``protocol`` on ``contract`` between the two dates.
@@ -22,21 +40,73 @@ class ServicePlanning(models.AbstractModel):
         A periodic protocol is due every interval after the contract start; a
         contract-start protocol is due once, on the start date.
         """
+        start = contract.date_start
         if protocol.trigger == "contract_start":
-            dates = [contract.date_start]
+            dates = [start]
         elif protocol.trigger == "periodic" and protocol.interval_number > 0:
-            step = interval_delta(protocol.interval_number, protocol.interval_type)
-            dates, due = [], contract.date_start + step
-            while due <= date_to:
+            count = 1
+            if protocol.interval_type in ("day", "week") and date_from > start:
+                # jump close to date_from instead of walking years of history
+                days = protocol.interval_number * (
+                    7 if protocol.interval_type == "week" else 1
+                )
+                count = max((date_from - start).days // days, 1)
+            dates = []
+            while (
+                due := start
+                + interval_delta(
+                    protocol.interval_number * count, protocol.interval_type
+                )
+            ) <= date_to:
                 dates.append(due)
-                due += step
+                count += 1
         else:
             return []
         last = contract.date_end or date_to
         return [due for due in dates if date_from <= due <= min(date_to, last)]
 
     @api.model
-    def _prepare_preventive_intervention(self, contract, protocol, due):
+    def _next_due_from_done(self, contract, protocol, last_done, today, date_to, taken):
+        """The next visit counted from the last done one (or from the
+        contract start): one interval later, today when already overdue,
+        skipping a date already used (a cancelled visit)."""
+        step = interval_delta(protocol.interval_number, protocol.interval_type)
+        due = (last_done or contract.date_start) + step
+        due = max(due, today)
+        while (contract.id, protocol.id, due) in taken:
+            due += step
+        last = min(date_to, contract.date_end or date_to)
+        return [due] if due <= last else []
+
+    @api.model
+    def _fiscal_period_starts(self, company, unit, date_from, date_to):
+        """Starts of the company's fiscal years (or quarters) that contain
+        ``date_from`` or begin up to ``date_to``."""
+        year_start, _year_end = get_fiscal_year(
+            date_from,
+            day=company.fiscalyear_last_day,
+            month=int(company.fiscalyear_last_month),
+        )
+        months = 3 if unit == "quarter" else 12
+        starts, index = [], 0
+        while (start := year_start + relativedelta(months=months * index)) <= date_to:
+            end = year_start + relativedelta(months=months * (index + 1))
+            if end > date_from:
+                starts.append(start)
+            index += 1
+        return starts
+
+    # ------------------------------------------------------------------
+    # Values
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepare_practice_values(
+        self, protocol, partner, contract=None, due=None, key=None, technician=None
+    ):
+        """Values of one job of ``protocol`` for ``partner`` (and its
+        ``contract``): the contract's objects the protocol applies to, the
+        contract's usual technician, the event's key."""
+        contract = contract or self.env["service.contract"]
         categories = protocol.product_categ_ids
         lots = contract.lot_ids.filtered(
             lambda lot: (
@@ -44,44 +114,138 @@ class ServicePlanning(models.AbstractModel):
                 and (not categories or lot.product_id.categ_id in categories)
             )
         )
-        return {
-            "partner_id": contract.partner_id.id,
-            "partner_shipping_id": contract.partner_shipping_id.id,
-            "company_id": contract.company_id.id,
-            "contract_id": contract.id,
+        technician = technician or contract.technician_id
+        values = {
+            "partner_id": partner.id,
+            "company_id": (contract.company_id or protocol.company_id).id
+            or self.env.company.id,
             "protocol_id": protocol.id,
             "origin": "planned",
-            "preventive_due_date": due,
-            "user_id": contract.user_id.id,
-            "description": self.env._(
-                "<p>%(protocol)s due on %(date)s (contract %(contract)s).</p>",
-                protocol=protocol.name,
-                date=format_date(self.env, due),
-                contract=contract.name,
-            ),
             "object_ids": [Command.create({"lot_id": lot.id}) for lot in lots],
         }
+        if contract:
+            values.update(
+                contract_id=contract.id,
+                partner_shipping_id=contract.partner_shipping_id.id,
+                user_id=contract.user_id.id,
+            )
+        if technician:
+            values["technician_id"] = technician.id
+        if due:
+            values["preventive_due_date"] = due
+            values["description"] = self.env._(
+                "<p>%(protocol)s due on %(date)s%(contract)s.</p>",
+                protocol=protocol.name,
+                date=format_date(self.env, due),
+                contract=self.env._(" (contract %s)", contract.name)
+                if contract
+                else "",
+            )
+        if key:
+            values["practice_key"] = key
+        return values
 
     @api.model
+    def _prepare_preventive_intervention(self, contract, protocol, due):
+        return self._prepare_practice_values(
+            protocol, contract.partner_id, contract=contract, due=due
+        )
+
+    @api.model
+    def _create_practices(self, vals_list):
+        """Create the jobs in one ``create`` and apply their protocol in
+        one batch of work lines."""
+        interventions = self.env["service.intervention"].create(vals_list)
+        interventions.filtered("protocol_id").action_apply_protocol()
+        return interventions
+
+    # ------------------------------------------------------------------
+    # Scheduled action
+    # ------------------------------------------------------------------
+    @api.model
     def _cron_service_preventive(self, date=None):
-        """Create the preventive interventions due within each company's
-        horizon, never twice for the same contract, protocol and due date.
+        """Create the preventive interventions and fiscal-period practices
+        due within each company's horizon, never twice for the same event.
+        From the scheduled action, each batch of contracts is committed with
+        the cron's progress.
 
         :return: the created interventions
         """
+        commit = bool(self.env.context.get("ir_cron_progress_id"))
+        return self._generate_preventive(date=date, commit=commit)
+
+    @api.model
+    def _generate_preventive(
+        self, date=None, dry_run=False, commit=False, horizon_days=None, contracts=None
+    ):
+        """Plan the periodic, contract-start and fiscal-period protocols of
+        running contracts, batch by batch of contracts: a constant number of
+        queries per batch (the contracts, their existing jobs and keys are
+        read once per batch), the cache emptied after each.
+
+        :param date: today (default: the user's today)
+        :param dry_run: create nothing, return the values that would be
+            created (the "Preview" of the next days)
+        :param commit: commit each batch with the cron's progress
+        :param horizon_days: days ahead (default: each company's setting)
+        :param contracts: restrict to these contracts
+        :return: the created interventions, or a list of values (dry run)
+        """
         today = fields.Date.to_date(date) or fields.Date.context_today(self)
-        contracts = self.env["service.contract"].search(
-            [
-                ("state", "=", "running"),
-                ("protocol_ids.trigger", "in", ("periodic", "contract_start")),
-            ]
-        )
+        domain = [
+            ("state", "=", "running"),
+            ("protocol_ids.trigger", "in", CRON_TRIGGERS),
+        ]
+        if contracts is not None:
+            domain.append(("id", "in", contracts.ids))
+        Contract = self.env["service.contract"]
+        contract_ids = Contract.search(domain, order="id").ids
+        remaining = len(contract_ids)
+        if commit:
+            self.env["ir.cron"]._commit_progress(remaining=remaining)
+        created_ids, planned = [], []
+        customers_done = set()
+        for batch_ids in split_every(self._batch_size, contract_ids):
+            vals_list = self._plan_batch(
+                Contract.browse(batch_ids), today, horizon_days, customers_done
+            )
+            if dry_run:
+                planned += vals_list
+            elif vals_list:
+                created_ids += self._create_practices(vals_list).ids
+            remaining -= len(batch_ids)
+            if commit:
+                time_left = self.env["ir.cron"]._commit_progress(
+                    len(batch_ids), remaining=remaining
+                )
+                if remaining and not time_left:
+                    _logger.info(
+                        "preventive planning: time is up, %s contracts left for "
+                        "the next run",
+                        remaining,
+                    )
+                    break
+            # bounded memory: what a batch read is not kept for the next
+            self.env.invalidate_all()
+        if dry_run:
+            return planned
+        return self.env["service.intervention"].browse(created_ids)
+
+    @api.model
+    def _horizon(self, contract, today, horizon_days):
+        if horizon_days is None:
+            horizon_days = contract.company_id.service_preventive_horizon_days
+        return today + relativedelta(days=horizon_days)
+
+    @api.model
+    def _read_visits(self, contracts):
+        """Of these contracts, in one query each: the (contract, protocol,
+        due date) already planned, and for "done date" companies the last
+        done visit per (contract, protocol) and those with an open visit."""
         Intervention = self.env["service.intervention"]
         existing = {
             (contract.id, protocol.id, fields.Date.to_date(due))
-            for contract, protocol, due in Intervention.with_context(
-                active_test=False
-            )._read_group(
+            for contract, protocol, due in Intervention._read_group(
                 [
                     ("contract_id", "in", contracts.ids),
                     ("preventive_due_date", "!=", False),
@@ -89,18 +253,170 @@ class ServicePlanning(models.AbstractModel):
                 ["contract_id", "protocol_id", "preventive_due_date:day"],
             )
         }
+        last_done, open_visits = {}, set()
+        if "done_date" not in contracts.company_id.mapped(
+            "service_preventive_next_from"
+        ):
+            return existing, last_done, open_visits
+        for contract, protocol, state, done_at in Intervention._read_group(
+            [
+                ("contract_id", "in", contracts.ids),
+                ("protocol_id", "in", contracts.protocol_ids.ids),
+                ("state", "!=", "cancelled"),
+            ],
+            ["contract_id", "protocol_id", "state"],
+            ["actual_end:max"],
+        ):
+            key = (contract.id, protocol.id)
+            if state == "done" and done_at:
+                done_day = fields.Date.to_date(done_at)
+                last_done[key] = max(last_done.get(key, done_day), done_day)
+            elif state in OPEN_STATES:
+                open_visits.add(key)
+        return existing, last_done, open_visits
+
+    @api.model
+    def _plan_periodic(self, contracts, today, horizon_days):
+        """Values of the periodic and contract-start jobs of the contracts."""
+        existing, last_done, open_visits = self._read_visits(contracts)
         vals_list = []
         for contract in contracts:
-            horizon = today + relativedelta(
-                days=contract.company_id.service_preventive_horizon_days
-            )
+            horizon = self._horizon(contract, today, horizon_days)
+            from_done = contract.company_id.service_preventive_next_from == "done_date"
             for protocol in contract.protocol_ids:
-                for due in self._protocol_due_dates(contract, protocol, today, horizon):
-                    if (contract.id, protocol.id, due) in existing:
+                key = (contract.id, protocol.id)
+                if protocol.trigger == "periodic" and from_done:
+                    if key in open_visits:
                         continue
-                    vals_list.append(
-                        self._prepare_preventive_intervention(contract, protocol, due)
+                    dues = self._next_due_from_done(
+                        contract, protocol, last_done.get(key), today, horizon, existing
                     )
-        interventions = Intervention.create(vals_list)
-        interventions.action_apply_protocol()
-        return interventions
+                else:
+                    dues = self._protocol_due_dates(contract, protocol, today, horizon)
+                vals_list += [
+                    self._prepare_preventive_intervention(contract, protocol, due)
+                    for due in dues
+                    if (*key, due) not in existing
+                ]
+        return vals_list
+
+    @api.model
+    def _plan_fiscal(self, contracts, today, horizon_days, customers_done):
+        """Values of the fiscal-period jobs: one per customer, protocol and
+        period start (keyed), on the customer's first contract."""
+        candidates = {}
+        for contract in contracts:
+            horizon = self._horizon(contract, today, horizon_days)
+            customer = contract.partner_id.commercial_partner_id
+            for protocol in contract.protocol_ids.filtered(
+                lambda p: p.trigger == "fiscal_period"
+            ):
+                for start in self._fiscal_period_starts(
+                    contract.company_id, protocol.fiscal_period_unit, today, horizon
+                ):
+                    if contract.date_end and contract.date_end < start:
+                        continue
+                    key = f"fiscal_period:{customer.id}:{start}"
+                    candidates.setdefault((protocol, key), (contract, start))
+        if not candidates:
+            return []
+        taken = {
+            (intervention.protocol_id, intervention.practice_key)
+            for intervention in self.env["service.intervention"].search_fetch(
+                [("practice_key", "in", [key for _p, key in candidates])],
+                ["protocol_id", "practice_key"],
+            )
+        }
+        vals_list = []
+        for (protocol, key), (contract, start) in candidates.items():
+            if (protocol, key) in taken or (protocol.id, key) in customers_done:
+                continue
+            customers_done.add((protocol.id, key))
+            values = self._prepare_practice_values(
+                protocol, contract.partner_id, contract=contract, due=start, key=key
+            )
+            values["description"] = self.env._(
+                "<p>%(protocol)s for the fiscal period starting on %(date)s.</p>",
+                protocol=protocol.name,
+                date=format_date(self.env, start),
+            )
+            vals_list.append(values)
+        return vals_list
+
+    @api.model
+    def _plan_batch(self, contracts, today, horizon_days, customers_done):
+        """The values of the jobs due on one batch of contracts."""
+        return self._plan_periodic(contracts, today, horizon_days) + self._plan_fiscal(
+            contracts, today, horizon_days, customers_done
+        )
+
+    # ------------------------------------------------------------------
+    # New customers
+    # ------------------------------------------------------------------
+    @api.model
+    def _plan_new_customer(self, contracts):
+        """Create the "new customer" practices of contracts that just started
+        running, when this is the customer's first running contract (in its
+        company): once per customer and protocol, whatever happens later."""
+        with_protocol = contracts.filtered(
+            lambda c: (
+                c.state == "running"
+                and any(p.trigger == "new_customer" for p in c.protocol_ids)
+            )
+        )
+        if not with_protocol:
+            return self.env["service.intervention"]
+        customers = with_protocol.partner_id.commercial_partner_id
+        Contract = self.env["service.contract"].sudo()
+        seen = defaultdict(set)  # company -> customers with an earlier contract
+        for contract in Contract.search(
+            [
+                ("partner_id", "child_of", customers.ids),
+                ("state", "in", ("running", "expired", "closed")),
+                ("id", "not in", with_protocol.ids),
+            ]
+        ):
+            seen[contract.company_id.id].add(
+                contract.partner_id.commercial_partner_id.id
+            )
+        candidates = {}
+        for contract in with_protocol.sorted(lambda c: (c.date_start, c.id)):
+            customer = contract.partner_id.commercial_partner_id
+            if customer.id in seen[contract.company_id.id]:
+                continue
+            for protocol in contract.protocol_ids.filtered(
+                lambda p: p.trigger == "new_customer"
+            ):
+                key = f"new_customer:{customer.id}"
+                candidates.setdefault((protocol.id, key), contract)
+        Intervention = self.env["service.intervention"].sudo()
+        taken = {
+            (intervention.protocol_id.id, intervention.practice_key)
+            for intervention in Intervention.search_fetch(
+                [("practice_key", "in", [key for _p, key in candidates])],
+                ["protocol_id", "practice_key"],
+            )
+        }
+        vals_list = []
+        for (protocol_id, key), contract in candidates.items():
+            if (protocol_id, key) in taken:
+                continue
+            protocol = self.env["service.protocol"].browse(protocol_id)
+            values = self._prepare_practice_values(
+                protocol,
+                contract.partner_id,
+                contract=contract,
+                due=contract.date_start,
+                key=key,
+            )
+            values["description"] = self.env._(
+                "<p>%(protocol)s for the new customer %(customer)s.</p>",
+                protocol=protocol.name,
+                customer=contract.partner_id.commercial_partner_id.name,
+            )
+            vals_list.append(values)
+        if not vals_list:
+            return self.env["service.intervention"]
+        # a side effect of starting a contract (also from a confirmed sale)
+        created = self.sudo()._create_practices(vals_list)
+        return created.with_env(self.env)

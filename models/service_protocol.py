@@ -26,14 +26,26 @@ class ServiceProtocol(models.Model):
             ("periodic", "Periodic"),
             ("contract_start", "At Contract Start"),
             ("new_customer", "New Customer"),
+            ("fiscal_period", "Fiscal Period"),
         ],
         required=True,
         default="manual",
         tracking=True,
-        help="Manual: applied by hand on an intervention. Periodic: planned "
-        "every interval on the contracts that include it. At contract start: "
-        "planned once when a contract starts. New customer: planned for a "
-        "customer's first contract.",
+        help="Manual: applied by hand on an intervention, or launched on many "
+        "customers at once. Periodic: planned every interval on the contracts "
+        "that include it. At contract start: planned once when a contract "
+        "starts. New customer: planned once when a customer's first contract "
+        "that includes it starts running. Fiscal period: planned once per "
+        "customer at the start of each fiscal year or quarter of the company, "
+        "for the customers with a running contract that includes it.",
+    )
+    fiscal_period_unit = fields.Selection(
+        [("year", "Fiscal Year"), ("quarter", "Fiscal Quarter")],
+        string="Every",
+        default="year",
+        required=True,
+        help="Fiscal periods follow the company's fiscal year end "
+        "(Accounting settings).",
     )
     interval_number = fields.Integer(string="Repeat Every", default=12, tracking=True)
     interval_type = fields.Selection(
@@ -93,6 +105,19 @@ class ServiceProtocol(models.Model):
             dict(vals, name=self.env._("%s (copy)", protocol.name))
             for protocol, vals in zip(self, vals_list, strict=True)
         ]
+
+    def action_open_launch(self):
+        """Open the launch wizard on this protocol."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Launch Practice"),
+            "res_model": "service.protocol.launch",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_protocol_id": self.id},
+        }
 
     def action_duplicate(self):
         """Copy the protocol with its steps and open the copy."""

@@ -38,10 +38,20 @@ class ServiceProtocolStep(models.Model):
     mandatory = fields.Boolean(
         help="The step must be ticked before the intervention can be finished."
     )
+    deadline_days = fields.Integer(
+        string="Deadline (days)",
+        help="Days from the start of the job within which this step is due; "
+        "a step not done by then shows as late. 0: no deadline.",
+    )
 
     _planned_hours_positive = models.Constraint(
         "CHECK(planned_hours >= 0)",
         "The planned hours of a protocol step cannot be negative.",
+    )
+    _deadline_days_positive = models.Constraint(
+        "CHECK(deadline_days >= 0)",
+        "The deadline of a protocol step counts days from the start of the "
+        "job: it cannot be negative.",
     )
     _product_qty_positive = models.Constraint(
         "CHECK(product_qty >= 0)",

@@ -34,7 +34,8 @@ SERVICE_VALUE_FIELDS = (
 
 class StockLot(models.Model):
     _name = "stock.lot"
-    _inherit = ["stock.lot", "service.note.mixin"]
+    _inherit = ["stock.lot", "service.note.mixin", "service.profitability.mixin"]
+    _service_profitability_field = "lot_id"
 
     service_partner_id = fields.Many2one(
         "res.partner",
@@ -70,6 +71,12 @@ class StockLot(models.Model):
         copy=False,
         index="btree_not_null",
         ondelete="set null",
+    )
+    service_to_confirm = fields.Boolean(
+        string="To Confirm",
+        copy=False,
+        help="Added on the spot by a technician: an officer checks the product, "
+        "the customer and the warranty, then untick it.",
     )
     service_warranty_reminded = fields.Boolean(
         copy=False, help="A warranty-end reminder was scheduled for this serial."

@@ -24,3 +24,10 @@ from . import test_invoicing_money
 from . import test_extension_hooks
 from . import test_batching
 from . import test_odoo_apis
+from . import test_planning_board
+from . import test_profitability
+from . import test_practices
+from . import test_phone
+from . import test_allowance
+from . import test_sla
+from . import test_phone_tour

@@ -238,7 +238,7 @@ class TestInterventionReports(ServiceStockCommon):
         self.assertEqual(report.binding_model_id.model, "service.intervention.line")
         html = self._render(WORK_REPORT, self.lines)
         # one page per (technician, day): Alice x 2 days, Bruno x 1 day;
-        # the part and mileage lines of the selection are left out
+        # the part and mileage lines of the day's jobs are listed on them
         self.assertEqual(html.count(WORK_PAGE), 3)
         pages = html.split(WORK_PAGE)[1:]
         alice_1, alice_2, bruno_1 = pages
@@ -247,7 +247,8 @@ class TestInterventionReports(ServiceStockCommon):
         self.assertIn("Burner check", alice_1)
         self.assertIn("Flue cleaning", alice_1)
         self.assertNotIn("Final test", alice_1)
-        self.assertNotIn("Nozzle (test)", alice_1)
+        self.assertIn("Nozzle (test)", alice_1)
+        self.assertNotIn("Nozzle (test)", alice_2, "no part on day 2")
         self.assertIn(self.intervention.name, alice_1)
         self.assertIn("Acme Condominium", alice_1)
         self.assertIn("02:30", alice_1, "total hours of Alice on day 1")

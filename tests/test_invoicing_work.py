@@ -123,6 +123,24 @@ class TestInvoicingWork(InterventionCommon):
         self.assertIn(first.name, move.invoice_origin)
         self.assertIn(second.name, move.invoice_origin)
 
+    def test_batches_never_split_an_invoice(self):
+        """A job whose lines straddle a batch boundary gets one invoice, with
+        all its billable lines (batches hold whole invoices)."""
+        first = self._done_intervention(partner=self.customer_b)
+        second = self._done_intervention(partner=self.customer_b)
+        # each job bills 3 lines: a batch of 2 would cut the first one
+        moves = self.Invoicing._invoice_work(date=date(2026, 11, 30), batch_size=2)
+        self.assertEqual(len(moves), 2)
+        for job in first | second:
+            move = moves.filtered(lambda m, j=job: m.service_intervention_ids == j)
+            self.assertEqual(len(move), 1)
+            self.assertEqual(len(move.invoice_line_ids), 3)
+        self.env.company.service_work_invoice_grouping = "customer"
+        moves.button_cancel()
+        move = self.Invoicing._invoice_work(date=date(2026, 11, 30), batch_size=2)
+        self.assertEqual(len(move), 1)
+        self.assertEqual(len(move.invoice_line_ids), 6)
+
     def test_cancelled_invoice_makes_work_billable_again(self):
         intervention = self._done_intervention(partner=self.customer_b)
         move = self.Invoicing._invoice_work(date=date(2026, 11, 30))

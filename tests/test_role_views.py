@@ -118,6 +118,17 @@ SCREENS = {
         },
         "denied": {"internal": ("contract",)},
     },
+    # prepaid hours and response times: the contract form's extension
+    "service_contract_view_form_allowance": {
+        "open": {
+            "officer": ("contract", "sold_contract", "new"),
+            "service_admin": ("contract", "new"),
+            "technician": ("contract",),
+            "accountant": ("contract",),
+            "salesman": ("contract", "sold_contract", "new"),
+        },
+        "denied": {"internal": ("contract",)},
+    },
     "service_contract_view_kanban": {
         "open": {
             "officer": ("contract",),
@@ -186,6 +197,16 @@ SCREENS = {
             "two_company": ALL_JOBS,
         },
     },
+    # the dispatcher's unplanned queue
+    "service_intervention_view_list_unplanned": {
+        "open": {
+            "officer": ALL_JOBS,
+            "service_admin": ALL_JOBS,
+            "two_company": ALL_JOBS,
+            "technician": MY_JOBS,
+        },
+        "denied": {"technician": ("job_other",), "internal": ("job_own",)},
+    },
     "service_intervention_view_pivot": {
         "open": {"officer": (), "service_admin": (), "technician": ()},
     },
@@ -194,6 +215,71 @@ SCREENS = {
     },
     "service_intervention_view_search": {
         "open": {"officer": (), "technician": (), "accountant": ()},
+    },
+    # a technician's day on a phone: today's jobs, the job screen, the
+    # short work-line dialogs, the close-out, the signed day
+    "service_intervention_view_form_phone": {
+        "open": {"officer": ALL_JOBS, "technician": MY_JOBS},
+        "denied": {"technician": ("job_other",), "internal": ("job_own",)},
+    },
+    "service_intervention_view_form_close": {
+        "open": {"technician": ("job_own", "job_shared"), "officer": ("job_own",)},
+        "denied": {"technician": ("job_other",)},
+    },
+    "service_intervention_view_kanban_my_day": {
+        "open": {"technician": MY_JOBS, "officer": ALL_JOBS},
+        "denied": {"technician": ("job_other",)},
+    },
+    "service_intervention_view_search_my_day": {
+        "open": {"technician": (), "officer": ()},
+    },
+    **{
+        f"service_intervention_line_view_form_{kind}": {
+            "open": {"technician": ("lines_mine",), "officer": ALL_LINES},
+            "denied": {"technician": ("lines_other",), "internal": ("lines_mine",)},
+        }
+        for kind in ("hours", "part", "travel")
+    },
+    "service_work_day_view_form": {
+        "open": {
+            "technician": ("work_day_mine",),
+            "officer": ("work_day_mine", "work_day_other"),
+        },
+        "denied": {"technician": ("work_day_other",), "internal": ("work_day_mine",)},
+    },
+    "service_work_day_view_list": {
+        "open": {"officer": ("work_day_mine", "work_day_other")},
+        "denied": {"technician": ("work_day_other",)},
+    },
+    "service_lot_register_view_form": {
+        "open": {"technician": ("new",), "officer": ("new",)},
+        "denied": {"internal": ("new",)},
+    },
+    # response-time commitments (SLA) and prepaid hours on interventions
+    "service_intervention_view_form_sla": {
+        "open": {
+            "officer": (*ALL_JOBS, "new"),
+            "accountant": ALL_JOBS,
+            "technician": (*MY_JOBS, "new"),
+        },
+        "denied": {"technician": ("job_other",), "internal": ("job_own",)},
+    },
+    "service_intervention_view_list_sla": {
+        "open": {"officer": ALL_JOBS, "accountant": ALL_JOBS, "technician": MY_JOBS},
+        "denied": {"technician": ("job_other",), "internal": ("job_own",)},
+    },
+    "service_intervention_view_kanban_sla": {
+        "open": {"officer": ALL_JOBS, "technician": MY_JOBS},
+        "denied": {"technician": ("job_other",)},
+    },
+    "service_intervention_view_search_sla": {
+        "open": {"officer": (), "technician": (), "accountant": ()},
+    },
+    "service_intervention_view_pivot_sla": {
+        "open": {"officer": (), "service_admin": (), "technician": ()},
+    },
+    "service_intervention_view_graph_sla": {
+        "open": {"officer": (), "service_admin": (), "technician": ()},
     },
     # Work lines: work reports (technicians see their own), work to invoice
     "service_intervention_line_view_list": {
@@ -242,6 +328,20 @@ SCREENS = {
         "denied": {"internal": ("lot",)},
     },
     "stock_lot_view_search": {"open": {"officer": (), "technician": ()}},
+    # Workload of technicians: dispatchers only
+    "service_workload_report_view_pivot": {
+        "open": {"officer": (), "service_admin": (), "two_company": ()},
+        "denied": {"technician": ("new",), "internal": ("new",)},
+    },
+    "service_workload_report_view_graph": {
+        "open": {"officer": (), "service_admin": ()},
+        "denied": {"technician": ("new",)},
+    },
+    "service_workload_report_view_list": {
+        "open": {"officer": (), "service_admin": ()},
+        "denied": {"technician": ("new",), "internal": ("new",)},
+    },
+    "service_workload_report_view_search": {"open": {"officer": ()}},
     # Wizards
     "service_invoice_wizard_view_form": {
         "open": {
@@ -255,9 +355,41 @@ SCREENS = {
             "salesman": ("new",),
         },
     },
+    "service_intervention_plan_view_form": {
+        "open": {"officer": ("new",), "service_admin": ("new",)},
+        "denied": {"technician": ("new",), "internal": ("new",)},
+    },
     "service_installed_base_backfill_view_form": {
         "open": {"officer": ("new",), "service_admin": ("new",)},
         "denied": {"technician": ("new",), "internal": ("new",)},
+    },
+    # Practices: officers launch protocols and follow the launches
+    "service_protocol_launch_view_form": {
+        "open": {"officer": ("new",), "service_admin": ("new",)},
+        "denied": {"technician": ("new",), "internal": ("new",)},
+    },
+    "service_preventive_preview_view_form": {
+        "open": {"officer": ("new",), "service_admin": ("new",)},
+        "denied": {"technician": ("new",), "internal": ("new",)},
+    },
+    "service_protocol_launch_batch_view_list": {
+        "open": {
+            "officer": ("launch_batch",),
+            "service_admin": ("launch_batch",),
+            "two_company": ("launch_batch",),
+        },
+        "denied": {"internal": ("launch_batch",)},
+    },
+    "service_protocol_launch_batch_view_form": {
+        "open": {
+            "officer": ("launch_batch",),
+            "service_admin": ("launch_batch",),
+            "technician": ("launch_batch",),
+        },
+        "denied": {"internal": ("launch_batch",), "accountant": ("launch_batch",)},
+    },
+    "service_protocol_launch_batch_view_search": {
+        "open": {"officer": (), "service_admin": ()},
     },
     # Standard forms the add-on extends (the model's default form)
     "account_move_view_form": {
@@ -299,6 +431,41 @@ SCREENS = {
         "denied": {"technician": ("part_move",)},
     },
     "stock_move_view_search": {"open": {"stock_user": ()}},
+    # Profitability: officers and billing users; nobody else reads revenue,
+    # cost and margin
+    "service_profitability_report_view_pivot": {
+        "open": {
+            "officer": (),
+            "service_admin": (),
+            "accountant": (),
+            "two_company": (),
+        },
+        "denied": {
+            "technician": ("profit_rows",),
+            "salesman": ("profit_rows",),
+            "internal": ("profit_rows",),
+        },
+    },
+    "service_profitability_report_view_graph": {
+        "open": {"officer": (), "accountant": ()},
+        "denied": {"technician": ("profit_rows",), "salesman": ("profit_rows",)},
+    },
+    "service_profitability_report_view_list": {
+        "open": {
+            "officer": ("profit_rows",),
+            "service_admin": ("profit_rows",),
+            "accountant": ("profit_rows",),
+            "two_company": ("profit_rows",),
+        },
+        "denied": {
+            "technician": ("profit_rows",),
+            "salesman": ("profit_rows",),
+            "internal": ("profit_rows",),
+        },
+    },
+    "service_profitability_report_view_search": {
+        "open": {"officer": (), "accountant": ()},
+    },
     # the Settings need Settings rights (base.group_system): no role here
     "res_config_settings_view_form": {},
     # The forms the web client opens from a many2one link of the add-on's
@@ -391,6 +558,9 @@ TECHNICIAN_HIDDEN_FIELDS = (
     "unit_cost",
     "cost_per_hour",
     "cost_total",
+    "service_revenue",
+    "service_cost",
+    "service_margin",
 )
 # buttons opening or creating invoices: only for users who can read invoices
 INVOICE_BUTTONS = ("action_view_invoices", "action_create_invoice")
@@ -448,6 +618,18 @@ class TestRoleViews(InterventionCommon):
             "contract_invoice": cls.contract_invoice,
             "sale_order": cls.sale_order,
             "part_move": cls.job_done.line_ids.stock_move_id,
+            "profit_rows": cls.env["service.profitability.report"].search(
+                [("intervention_id", "=", cls.job_done.id)]
+            ),
+            "launch_batch": cls.env["service.protocol.launch.batch"].create(
+                {"name": "Safety rule 2026", "protocol_id": cls.protocol.id}
+            ),
+            "work_day_mine": cls.env["service.work.day"].create(
+                {"employee_id": cls.technician.id, "date": date(2026, 11, 2)}
+            ),
+            "work_day_other": cls.env["service.work.day"].create(
+                {"employee_id": cls.colleague.id, "date": date(2026, 11, 2)}
+            ),
         }
 
     @classmethod

@@ -1,37 +1,16 @@
 import { registry } from "@web/core/registry";
 
-function addLine(lineType, fieldName, value) {
-    // on a phone the work lines stay editable inline, as on a desktop
-    const row = ".o_form_view div[name=line_ids] .o_selected_row";
-    const steps = [
+function addLine(button, fieldName, value) {
+    // on a phone the work lines are cards; each kind of line has its dialog
+    return [
         {
-            content: `Add a ${lineType} line`,
-            trigger: ".o_form_view div[name=line_ids] .o_field_x2many_list_row_add a",
+            content: `Open the ${button} dialog`,
+            trigger: `body:not(:has(.modal)) .o_form_view button[name=${button}]`,
             run: "click",
         },
         {
-            content: "A new line is being edited",
-            trigger: `${row} div[name=line_type]`,
-        },
-    ];
-    if (lineType !== "Activity") {
-        steps.push(
-            {
-                content: "Open the line type choices",
-                trigger: `${row} div[name=line_type] .o_select_menu_toggler`,
-                run: "click",
-            },
-            {
-                content: `It is a ${lineType}`,
-                trigger: `.o_select_menu_item:contains(${lineType})`,
-                run: "click",
-            }
-        );
-    }
-    steps.push(
-        {
             content: `Pick ${value}`,
-            trigger: `${row} div[name=${fieldName}] input`,
+            trigger: `.modal div[name=${fieldName}] input`,
             run: `edit ${value}`,
         },
         {
@@ -42,10 +21,18 @@ function addLine(lineType, fieldName, value) {
         },
         {
             content: `${value} is set`,
-            trigger: `${row} div[name=${fieldName}] input:value(${value})`,
-        }
-    );
-    return steps;
+            trigger: `.modal div[name=${fieldName}] input:value(${value})`,
+        },
+        {
+            content: "Save the line",
+            trigger: ".modal .modal-footer button.btn-primary:contains(Save)",
+            run: "click",
+        },
+        {
+            content: "The line is a card of the job",
+            trigger: `body:not(:has(.modal)) .o_form_view div[name=line_ids] .o_kanban_record:contains(${value})`,
+        },
+    ];
 }
 
 registry.category("web_tour.tours").add("service_intervention_phone_tour", {
@@ -57,23 +44,18 @@ registry.category("web_tour.tours").add("service_intervention_phone_tour", {
         },
         {
             content: "Start it",
-            trigger: ".o_form_view button[name=action_start]",
+            trigger: ".o_form_view button[name=action_timer_start]",
             run: "click",
         },
         {
             content: "It is in progress",
             trigger: ".o_form_view button[name=action_done]",
         },
-        ...addLine("Activity", "activity_type_id", "Phone Repair"),
-        ...addLine("Spare Part", "product_id", "Phone Gasket"),
-        {
-            content: "Save the intervention",
-            trigger: ".o_form_button_save",
-            run: "click",
-        },
+        ...addLine("action_add_hours", "activity_type_id", "Phone Repair"),
+        ...addLine("action_add_part", "product_id", "Phone Gasket"),
         {
             content: "Saved with both lines",
-            trigger: ".o_form_saved div[name=line_ids]:contains(Phone Repair):contains(Phone Gasket)",
+            trigger: ".o_form_view div[name=line_ids]:contains(Phone Repair):contains(Phone Gasket)",
         },
         {
             content: "More actions",

@@ -1,0 +1,111 @@
+/**
+ * The dispatcher's planning board (service_management): a web_timeline view
+ * whose arch carries the class "o_service_planning_board".
+ * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+ */
+import {TimelineController} from "@web_timeline/views/timeline/timeline_controller.esm";
+import {TimelineModel} from "@web_timeline/views/timeline/timeline_model.esm";
+import {TimelineRenderer} from "@web_timeline/views/timeline/timeline_renderer.esm";
+import {patch} from "@web/core/utils/patch";
+
+const {DateTime} = luxon;
+
+export const BOARD_CLASS = "o_service_planning_board";
+const QUARTER_MS = 15 * 60 * 1000;
+const LOCKED_STATES = ["done", "cancelled"];
+
+function isBoard(params) {
+    return (params.class || "").split(" ").includes(BOARD_CLASS);
+}
+
+/** Moves and resizes snap to a quarter hour. */
+export function snapToQuarter(date) {
+    return new Date(Math.round(date.valueOf() / QUARTER_MS) * QUARTER_MS);
+}
+
+patch(TimelineRenderer.prototype, {
+    init_timeline() {
+        if (isBoard(this.params)) {
+            this.options.snap = snapToQuarter;
+            // a week does not fit on a phone: it opens on today
+            if (this.env.isSmall) {
+                this.mode.data = "day";
+            }
+        }
+        return super.init_timeline(...arguments);
+    },
+    /** Day, Week and Month show the day, week and month of today. */
+    _scaleToToday(unit) {
+        const now = DateTime.now();
+        this.timeline.setWindow(
+            now.startOf(unit).toJSDate(),
+            now.endOf(unit).toJSDate()
+        );
+    },
+    _onScaleDayClicked() {
+        if (!isBoard(this.params) || !this.timeline) {
+            return super._onScaleDayClicked(...arguments);
+        }
+        this.mode.data = "day";
+        this._scaleToToday("day");
+    },
+    _onScaleWeekClicked() {
+        if (!isBoard(this.params) || !this.timeline) {
+            return super._onScaleWeekClicked(...arguments);
+        }
+        this.mode.data = "week";
+        this._scaleToToday("week");
+    },
+    _onScaleMonthClicked() {
+        if (!isBoard(this.params) || !this.timeline) {
+            return super._onScaleMonthClicked(...arguments);
+        }
+        this.mode.data = "month";
+        this._scaleToToday("month");
+    },
+});
+
+patch(TimelineModel.prototype, {
+    /** Done and cancelled jobs are not dragged; a tooltip tells the job. */
+    _event_data_transform(record) {
+        const item = super._event_data_transform(...arguments);
+        if (isBoard(this.params)) {
+            if (LOCKED_STATES.includes(record.state)) {
+                item.editable = false;
+            }
+            const customer = record.partner_id ? record.partner_id[1] : "";
+            item.title = [record.name, customer, record.conflict_reason || ""]
+                .filter(Boolean)
+                .join("\n");
+            if (record.has_conflict) {
+                item.className = "o_service_conflict";
+            }
+        }
+        return item;
+    },
+});
+
+patch(TimelineController.prototype, {
+    /** A refused move (a done job, no rights) puts the item back. */
+    async internalMove() {
+        if (!isBoard(this.model.params)) {
+            return super.internalMove(...arguments);
+        }
+        const queues = this.moveQueue.slice();
+        this.moveQueue = [];
+        try {
+            for (const item of queues) {
+                await this.model.write_completed(item.id, item.data);
+                item.callback(item.item);
+            }
+        } catch (error) {
+            for (const item of queues) {
+                item.callback(null);
+            }
+            throw error;
+        } finally {
+            await this.model.load(this.getSearchProps());
+            this.render();
+        }
+    },
+});

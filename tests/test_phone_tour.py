@@ -1,0 +1,104 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields
+from odoo.fields import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestPhoneDayTour(HttpCase):
+    """A technician's job on a 375-pixel phone, from landing to the report."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tech_user = new_test_user(
+            cls.env,
+            login="phone_day_tech",
+            groups="service_management.group_service_technician",
+            name="Phone Day Technician",
+        )
+        warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.env.company.id)], limit=1
+        )
+        van = cls.env["stock.location"].create(
+            {
+                "name": "Van Phone",
+                "usage": "internal",
+                "location_id": warehouse.view_location_id.id,
+            }
+        )
+        technician = cls.env["hr.employee"].create(
+            {
+                "name": "Phone Day Technician",
+                "user_id": cls.tech_user.id,
+                "service_location_id": van.id,
+            }
+        )
+        customer = cls.env["res.partner"].create(
+            {
+                "name": "Phone Customer Srl",
+                "is_company": True,
+                "street": "Via Roma 1",
+                "city": "Bologna",
+                "phone": "+39 051 000000",
+                "email": "office@phone-customer.example.com",
+            }
+        )
+        repair = cls.env["service.activity.type"].create(
+            {"name": "Phone Repair", "code": "PH-REP", "default_duration": 1.0}
+        )
+        part = cls.env["product.product"].create(
+            {
+                "name": "Phone Gasket",
+                "type": "consu",
+                "is_storable": True,
+                "barcode": "8001234567890",
+            }
+        )
+        cls.env["stock.quant"]._update_available_quantity(part, van, 10)
+        protocol = cls.env["service.protocol"].create(
+            {
+                "name": "Phone check",
+                "step_ids": [
+                    Command.create(
+                        {
+                            "name": "Check the flue",
+                            "activity_type_id": repair.id,
+                            "mandatory": True,
+                        }
+                    )
+                ],
+            }
+        )
+        cls.intervention = cls.env["service.intervention"].create(
+            {
+                "partner_id": customer.id,
+                "technician_id": technician.id,
+                "scheduled_start": fields.Datetime.now(),
+                "protocol_id": protocol.id,
+                "object_ids": [Command.create({"product_id": part.id})],
+            }
+        )
+        cls.intervention.action_apply_protocol()
+        cls.intervention.action_schedule()
+        cls.part = part
+
+    def test_technician_day_on_a_phone(self):
+        self.assertTrue(self.tech_user.action_id, "technicians land on Today")
+        self.start_tour("/odoo", "service_phone_day_tour", login="phone_day_tech")
+        job = self.intervention
+        self.assertEqual(job.state, "done")
+        self.assertEqual(job.signed_by, "Mario Rossi")
+        self.assertTrue(job.signature)
+        self.assertTrue(job.line_ids.filtered("protocol_step_id").done)
+        timed = job.line_ids.filtered(
+            lambda line: line.line_type == "activity" and not line.protocol_step_id
+        )
+        self.assertEqual(timed.quantity, 0.25, "the timer's time, rounded up")
+        part_line = job.line_ids.filtered(lambda line: line.line_type == "part")
+        self.assertEqual(part_line.product_id, self.part)
+        self.assertEqual(part_line.stock_move_id.state, "done")
+        self.assertTrue(job.message_ids.filtered(lambda m: m.message_type == "comment"))

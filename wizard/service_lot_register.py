@@ -1,0 +1,100 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+
+class ServiceLotRegister(models.TransientModel):
+    """A machine found on site that is not in the installed base yet: the
+    technician registers its serial on the job; an officer confirms it."""
+
+    _name = "service.lot.register"
+    _description = "Register a Machine Found on Site"
+
+    intervention_id = fields.Many2one("service.intervention", required=True)
+    product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        domain="[('tracking', '=', 'serial')]",
+    )
+    serial = fields.Char(string="Serial Number", required=True)
+    symptom = fields.Char()
+
+    @api.model
+    def _check_intervention(self, intervention):
+        intervention.check_access("write")
+        if intervention.state not in ("draft", "scheduled", "in_progress"):
+            raise UserError(
+                self.env._(
+                    "Intervention %(name)s is closed: re-open it to add a machine.",
+                    name=intervention.name,
+                )
+            )
+
+    def action_register(self):
+        """Create the serial (technicians may not create serials: done as
+        superuser after the checks) at the customer's site, flagged to be
+        confirmed, and add it to the job's objects."""
+        self.ensure_one()
+        intervention = self.intervention_id
+        self._check_intervention(intervention)
+        serial = (self.serial or "").strip()
+        if not serial:
+            raise UserError(
+                self.env._("Type or scan the serial number of the machine.")
+            )
+        customer = intervention.partner_id.commercial_partner_id
+        Lot = self.env["stock.lot"].sudo()
+        lot = Lot.search(
+            [
+                ("product_id", "=", self.product_id.id),
+                ("name", "=", serial),
+                ("company_id", "in", (intervention.company_id.id, False)),
+            ],
+            limit=1,
+        )
+        if lot and lot.service_partner_id.commercial_partner_id not in (
+            customer,
+            lot.service_partner_id.browse(),
+        ):
+            raise UserError(
+                self.env._(
+                    "Serial %(serial)s of %(product)s is registered at another "
+                    "customer: check the number, or ask an officer to move it.",
+                    serial=serial,
+                    product=self.product_id.display_name,
+                )
+            )
+        if not lot:
+            lot = Lot.create(
+                {
+                    "name": serial,
+                    "product_id": self.product_id.id,
+                    "company_id": intervention.company_id.id,
+                    "service_partner_id": customer.id,
+                    "service_address_id": intervention.partner_shipping_id.id,
+                    "service_state": "installed",
+                    "service_to_confirm": True,
+                }
+            )
+            lot.message_post(
+                body=self.env._(
+                    "Registered on site by %(user)s on %(job)s: to be confirmed.",
+                    user=self.env.user.name,
+                    job=intervention.name,
+                )
+            )
+        elif not lot.service_partner_id:
+            lot.write(
+                {
+                    "service_partner_id": customer.id,
+                    "service_address_id": intervention.partner_shipping_id.id,
+                    "service_state": "installed",
+                    "service_to_confirm": True,
+                }
+            )
+        if lot not in intervention.object_ids.lot_id:
+            intervention.object_ids = [
+                Command.create({"lot_id": lot.id, "symptom": self.symptom})
+            ]
+        return True

@@ -1,0 +1,188 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import split_every
+from odoo.tools.safe_eval import safe_eval
+
+PREVIEW_NAMES = 20
+
+
+class ServiceProtocolLaunch(models.TransientModel):
+    """Launch a protocol on many customers or contracts at once: one job
+    each, with the protocol applied, all following one launch."""
+
+    _name = "service.protocol.launch"
+    _description = "Launch a Practice"
+
+    # jobs created and protocols applied per create: bounded memory and
+    # statements, whatever the number of customers
+    _batch_size = 200
+
+    protocol_id = fields.Many2one(
+        "service.protocol",
+        required=True,
+        domain="[('company_id', 'in', (company_id, False))]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    target = fields.Selection(
+        [
+            ("contracts", "Contracts"),
+            ("domain", "Contracts matching"),
+            ("partners", "Customers"),
+        ],
+        string="Launch On",
+        required=True,
+        default="contracts",
+    )
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    contract_ids = fields.Many2many(
+        "service.contract",
+        string="Contracts",
+        domain="[('state', '=', 'running'), ('company_id', '=', company_id)]",
+    )
+    contract_domain = fields.Char(
+        string="Contracts Matching",
+        default="[('state', '=', 'running')]",
+        help="Every running contract matching these conditions gets one job.",
+    )
+    date_deadline = fields.Date(
+        string="Deadline", help="The jobs not done by this day show as late."
+    )
+    technician_id = fields.Many2one(
+        "hr.employee",
+        domain="[('company_id', 'in', (company_id, False))]",
+        help="Given to every job; left empty, each contract's usual technician.",
+    )
+    dry_run = fields.Boolean(
+        string="Preview Only",
+        help="Show how many jobs would be created and for whom, create nothing.",
+    )
+    preview_count = fields.Integer(compute="_compute_preview", string="Jobs")
+    preview_names = fields.Text(compute="_compute_preview", string="For")
+    batch_id = fields.Many2one(
+        "service.protocol.launch.batch", string="Launch", readonly=True
+    )
+
+    @api.depends(
+        "target", "partner_ids", "contract_ids", "contract_domain", "company_id"
+    )
+    def _compute_preview(self):
+        for wizard in self:
+            targets = wizard._targets()
+            wizard.preview_count = len(targets)
+            names = [
+                contract.display_name if contract else partner.display_name
+                for partner, contract in targets[:PREVIEW_NAMES]
+            ]
+            if len(targets) > PREVIEW_NAMES:
+                names.append(self.env._("… and %s more", len(targets) - PREVIEW_NAMES))
+            wizard.preview_names = "\n".join(names)
+
+    def _target_contracts(self):
+        Contract = self.env["service.contract"]
+        domain = Domain("state", "=", "running") & Domain(
+            "company_id", "=", self.company_id.id
+        )
+        if self.target == "contracts":
+            return self.contract_ids.filtered_domain(domain)
+        try:
+            extra = safe_eval(self.contract_domain or "[]")
+            domain &= Domain(extra)
+        except (ValueError, SyntaxError, NameError, TypeError) as error:
+            raise UserError(
+                self.env._(
+                    "The conditions on contracts cannot be read (%(error)s): "
+                    "edit them with the condition editor.",
+                    error=error,
+                )
+            ) from error
+        return Contract.search(domain, order="id")
+
+    def _targets(self):
+        """(customer, contract) pairs, one job each: a contract each, or a
+        customer each (with no contract: the job finds the customer's)."""
+        self.ensure_one()
+        if self.target == "partners":
+            partners = self.partner_ids.filtered(
+                lambda p: not p.company_id or p.company_id == self.company_id
+            )
+            return [(partner, self.env["service.contract"]) for partner in partners]
+        return [
+            (contract.partner_id, contract) for contract in self._target_contracts()
+        ]
+
+    def action_launch(self):
+        """Create one job per target in batches, or only preview them."""
+        self.ensure_one()
+        targets = self._targets()
+        if not targets:
+            raise UserError(
+                self.env._(
+                    "Nobody to launch %(protocol)s on: choose customers or "
+                    "running contracts.",
+                    protocol=self.protocol_id.display_name,
+                )
+            )
+        if self.dry_run:
+            return self._reopen()
+        batch = self._launch(targets)
+        return batch.get_formview_action()
+
+    def _launch(self, targets):
+        """Run in the request, batch by batch: a launch on a thousand
+        customers takes seconds (see tools/bench_planning.py) and is all or
+        nothing; no partial launch is left if it fails."""
+        protocol = self.protocol_id
+        Batch = self.env["service.protocol.launch.batch"]
+        batch = Batch.create(
+            {
+                "name": Batch._default_name(protocol),
+                "protocol_id": protocol.id,
+                "date_deadline": self.date_deadline,
+                "company_id": self.company_id.id,
+            }
+        )
+        Planning = self.env["service.planning"]
+        description = self.env._(
+            "<p>%(protocol)s (launch %(launch)s).</p>",
+            protocol=protocol.name,
+            launch=batch.name,
+        )
+        for chunk in split_every(self._batch_size, targets):
+            vals_list = []
+            for partner, contract in chunk:
+                values = Planning._prepare_practice_values(
+                    protocol,
+                    partner,
+                    contract=contract,
+                    technician=self.technician_id,
+                )
+                values.update(
+                    launch_id=batch.id,
+                    company_id=self.company_id.id,
+                    description=description,
+                )
+                vals_list.append(values)
+            Planning._create_practices(vals_list)
+        batch.message_post(
+            body=self.env._(
+                "%(count)s jobs created for %(protocol)s.",
+                count=len(targets),
+                protocol=protocol.display_name,
+            )
+        )
+        self.batch_id = batch
+        return batch
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
