@@ -39,12 +39,48 @@ PHONE = (375, 667)
 # name, (login, password), path ("{module.xmlid}" stands for that record's id),
 # size, optional JS run before the capture (it may return a Promise; a string
 # result is printed as a warning).
+CLICK_PREVIEW = """
+new Promise((resolve) => {
+    const button = document.querySelector('button[name=action_preview]');
+    if (!button) {
+        resolve('no Preview button');
+        return;
+    }
+    button.click();
+    setTimeout(() => resolve(''), 1500);
+})
+"""
+
+SCROLL_TO_SIGNATURE = """
+new Promise(async (resolve) => {
+    const tab = document.querySelector('.o_notebook a[name=report]');
+    if (tab) {
+        tab.click();
+    }
+    await new Promise((done) => setTimeout(done, 500));
+    const field = document.querySelector('div[name=signature]');
+    if (!field) {
+        resolve('no signature on the form');
+        return;
+    }
+    field.scrollIntoView({block: 'center'});
+    setTimeout(() => resolve(''), 500);
+})
+"""
+
 SHOTS = [
     (
         "screenshot_planning",
-        ("admin", "admin"),
+        ("dispatcher", "dispatcher"),
         "/odoo/action-service_management.action_service_intervention_planning",
         DESKTOP,
+        None,
+    ),
+    (
+        "screenshot_today_phone",
+        ("tech", "tech"),
+        "/odoo/action-service_management.action_service_my_day",
+        PHONE,
         None,
     ),
     (
@@ -53,7 +89,7 @@ SHOTS = [
         "/odoo/action-service_management.action_service_intervention"
         "/{service_management.demo_intervention_done_signed}",
         PHONE,
-        None,
+        SCROLL_TO_SIGNATURE,
     ),
     (
         "screenshot_installed_base",
@@ -66,7 +102,14 @@ SHOTS = [
         "screenshot_contract",
         ("admin", "admin"),
         "/odoo/action-service_management.action_service_contract"
-        "/{service_management.contract_condominium}",
+        "/{service_management.demo_contract_ferri}",
+        DESKTOP,
+        None,
+    ),
+    (
+        "screenshot_profitability",
+        ("admin", "admin"),
+        "/odoo/action-service_management.action_service_profitability_report",
         DESKTOP,
         None,
     ),
@@ -75,11 +118,11 @@ SHOTS = [
         ("accountant", "accountant"),
         "/odoo/action-service_management.action_service_invoice_wizard",
         DESKTOP,
-        None,
+        CLICK_PREVIEW,
     ),
     (
         "screenshot_portal",
-        ("portal", "portal"),
+        ("customer", "customer"),
         "/my/home",
         DESKTOP,
         None,
@@ -95,7 +138,8 @@ new Promise((resolve) => {
             '.o_loading_indicator, .o_blockUI, .o-main-components-container .o_loading'
         );
         const ready = document.readyState === 'complete' && document.querySelector(
-            '.o_action_manager .o_view_controller, .o_portal, #wrap'
+            '.o_action_manager .o_view_controller, .o_dialog .o_form_view, ' +
+            '.o_portal, #wrap'
         );
         quiet = ready && !busy ? quiet + 1 : 0;
         if (quiet >= 5 || Date.now() - start > 20000) {
@@ -274,6 +318,7 @@ def main():
                 logged_in = login
             browser.goto(args.base + resolve(args.base, args.db, path))
             state = browser.evaluate(IDLE_JS)
+            time.sleep(1.5)  # charts and the timeline draw after the data
             if script:
                 warning = browser.evaluate(script)
                 if isinstance(warning, str) and warning:
