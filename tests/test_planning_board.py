@@ -313,7 +313,9 @@ class TestPlanningQueue(PlanningCommon):
         )
         self.assertEqual(safe_eval(action["context"])["search_default_unplanned"], 1)
         arch = etree.fromstring(
-            self.env.ref("service_management.service_intervention_view_list_unplanned").arch
+            self.env.ref(
+                "service_management.service_intervention_view_list_unplanned"
+            ).arch
         )
         search = etree.fromstring(
             self.env.ref("service_management.service_intervention_view_search").arch
@@ -359,7 +361,9 @@ class TestPlanningQueue(PlanningCommon):
         technician, start = Intervention._service_first_free_slot(
             self.technician | self.technician_2, 1.0, friday_evening
         )
-        self.assertEqual((technician, start), (self.technician_2, next_monday.replace(hour=8)))
+        self.assertEqual(
+            (technician, start), (self.technician_2, next_monday.replace(hour=8))
+        )
 
     def test_plan_wizard_proposes_and_schedules(self):
         next_monday = MONDAY + timedelta(days=7)
@@ -458,7 +462,9 @@ class TestPlanningWorkload(PlanningCommon):
 
     def test_workload_menu_opens_the_pivot(self):
         action = (
-            self.env["service.workload.report"].with_user(self.officer).action_open_workload()
+            self.env["service.workload.report"]
+            .with_user(self.officer)
+            .action_open_workload()
         )
         self.assertEqual(action["res_model"], "service.workload.report")
         self.assertTrue(action["view_mode"].startswith("pivot"))

@@ -233,6 +233,24 @@ class TestSlaRoles(SlaCommon):
             self.assertFalse(officer.search([("sla_state", "=", "breached")]))
             self.assertIn(request, officer.search([("sla_state", "!=", "none")]))
 
+    def test_planning_board_marks_late_requests(self):
+        """The dispatcher's board loads the SLA state of each job the way
+        the timeline does and draws a red SLA badge on a breached one."""
+        request = self._request(
+            datetime(2026, 3, 6, 17, 0),
+            technician_id=self.technician.id,
+            scheduled_start=datetime(2026, 3, 10, 8, 0),
+        )
+        officer = self.env["service.intervention"].with_user(self.user_officer)
+        view = officer.get_views([(False, "timeline")])["views"]["timeline"]
+        self.assertIn("sla_state", view["arch"])
+        self.assertIn("text-bg-danger o_service_sla_marker", view["arch"])
+        with freeze_time("2026-03-09 12:30:00"):
+            records = officer.web_search_read(
+                [("id", "=", request.id)], {"sla_state": {}, "has_conflict": {}}
+            )["records"]
+        self.assertEqual(records[0]["sla_state"], "breached")
+
 
 @tagged("post_install", "-at_install")
 class TestSlaPortal(HttpCase):

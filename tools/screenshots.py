@@ -68,6 +68,18 @@ new Promise(async (resolve) => {
 })
 """
 
+OPEN_PROFITABILITY = """
+new Promise((resolve) => {
+    const tab = document.querySelector('.o_notebook a[name=profitability]');
+    if (!tab) {
+        resolve('no Profitability tab');
+        return;
+    }
+    tab.click();
+    setTimeout(() => resolve(''), 1500);
+})
+"""
+
 SHOTS = [
     (
         "screenshot_planning",
@@ -104,7 +116,7 @@ SHOTS = [
         "/odoo/action-service_management.action_service_contract"
         "/{service_management.demo_contract_ferri}",
         DESKTOP,
-        None,
+        OPEN_PROFITABILITY,
     ),
     (
         "screenshot_profitability",

@@ -49,9 +49,7 @@ class ServiceInterventionPlan(models.TransientModel):
     @api.depends("intervention_id")
     def _compute_scheduled_duration(self):
         for wizard in self:
-            wizard.scheduled_duration = (
-                wizard.intervention_id.scheduled_duration or 1.0
-            )
+            wizard.scheduled_duration = wizard.intervention_id.scheduled_duration or 1.0
 
     @api.depends("intervention_id", "company_id")
     def _compute_candidate_ids(self):
