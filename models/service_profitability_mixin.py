@@ -26,7 +26,6 @@ class ServiceProfitabilityMixin(models.AbstractModel):
         groups=COST_GROUPS,
     )
     service_revenue = fields.Monetary(
-        string="Service Revenue",
         compute="_compute_service_profitability",
         currency_field="service_profit_currency_id",
         groups=COST_GROUPS,
@@ -34,7 +33,6 @@ class ServiceProfitabilityMixin(models.AbstractModel):
         "invoices aside).",
     )
     service_cost = fields.Monetary(
-        string="Service Cost",
         compute="_compute_service_profitability",
         currency_field="service_profit_currency_id",
         groups=COST_GROUPS,
@@ -42,7 +40,6 @@ class ServiceProfitabilityMixin(models.AbstractModel):
         "travel and mileage.",
     )
     service_margin = fields.Monetary(
-        string="Service Margin",
         compute="_compute_service_profitability",
         currency_field="service_profit_currency_id",
         groups=COST_GROUPS,

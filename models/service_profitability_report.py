@@ -109,15 +109,12 @@ class ServiceProfitabilityReport(models.Model):
     date = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    contract_id = fields.Many2one("service.contract", string="Contract", readonly=True)
+    contract_id = fields.Many2one("service.contract", readonly=True)
     contract_type = fields.Selection(CONTRACT_TYPES, readonly=True)
-    intervention_id = fields.Many2one(
-        "service.intervention", string="Intervention", readonly=True
-    )
+    intervention_id = fields.Many2one("service.intervention", readonly=True)
     lot_id = fields.Many2one("stock.lot", string="Installed Product", readonly=True)
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         readonly=True,
         help="The fee, service or spare part invoiced or used.",
     )
@@ -129,9 +126,7 @@ class ServiceProfitabilityReport(models.Model):
         "invoiced or used product when the work names no installed product.",
     )
     employee_id = fields.Many2one("hr.employee", string="Technician", readonly=True)
-    activity_type_id = fields.Many2one(
-        "service.activity.type", string="Activity Type", readonly=True
-    )
+    activity_type_id = fields.Many2one("service.activity.type", readonly=True)
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     invoice_state = fields.Selection(INVOICE_STATES, readonly=True)
     source = fields.Selection(SOURCES, readonly=True)

@@ -241,7 +241,7 @@ class TestAllowanceRoles(AllowanceCommon):
         self.assertEqual(overage.quantity, 1.0)
         self.assertEqual(overage.price_subtotal, 50.0)
         with self.assertRaises(AccessError):
-            overage.cost_subtotal  # noqa: B018
+            overage.read(["cost_subtotal"])
         self.assertEqual(overage.sudo().cost_subtotal, 28.0)
         self.assertEqual(job.contract_hours_left, 0.0)
 
