@@ -31,10 +31,9 @@ import statistics
 import sys
 import time
 
-import odoo
-from odoo import Command, api
-from odoo.modules.registry import Registry
-from odoo.tools import config
+import benchlib
+
+from odoo import Command
 
 TARGET_RATIO = 1.05  # hook/baseline wall time of one delivery (median)
 # The ORM inserts and updates rows 100 at a time: a hook that does a constant
@@ -307,22 +306,7 @@ def run(env, args):
 
 
 def main(argv=None):
-    args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
-    config.parse_config(odoo_args, setup_logging=True)
-    dbs = config["db_name"]
-    if len(dbs) != 1:
-        sys.exit("give one database: -d DB")
-    registry = Registry(dbs[0])
-    with registry.cursor() as cr:
-        try:
-            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-            if not env["ir.module.module"].search_count(
-                [("name", "=", "service_management"), ("state", "=", "installed")]
-            ):
-                sys.exit(f"service_management is not installed in {cr.dbname}")
-            run(env, args)
-        finally:
-            cr.rollback()  # never commit anything
+    benchlib.main(parse_args, run, argv)
 
 
 if __name__ == "__main__":

@@ -79,10 +79,9 @@ import threading
 import time
 from collections import Counter, defaultdict
 
-import odoo
-from odoo import Command, api, fields
-from odoo.modules.registry import Registry
-from odoo.tools import config
+import benchlib
+
+from odoo import Command, fields
 
 MIN_OCA_RATIO = 1.2  # our throughput / OCA's
 MAX_BARE_RATIO = 1.10  # our time / the bare create's
@@ -702,22 +701,7 @@ def run(env, args):
 
 
 def main(argv=None):
-    args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
-    config.parse_config(odoo_args, setup_logging=True)
-    dbs = config["db_name"]
-    if len(dbs) != 1:
-        sys.exit("give one database: -d DB")
-    registry = Registry(dbs[0])
-    with registry.cursor() as cr:
-        try:
-            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-            if not env["ir.module.module"].search_count(
-                [("name", "=", "service_management"), ("state", "=", "installed")]
-            ):
-                sys.exit(f"service_management is not installed in {cr.dbname}")
-            run(env, args)
-        finally:
-            cr.rollback()  # never commit anything
+    benchlib.main(parse_args, run, argv)
 
 
 if __name__ == "__main__":

@@ -43,17 +43,14 @@ import argparse
 import datetime
 import gc
 import statistics
-import sys
 import time
 import tracemalloc
 from unittest.mock import patch
 
+import benchlib
 from lxml import etree
 
-import odoo
-from odoo import Command, api
-from odoo.modules.registry import Registry
-from odoo.tools import config
+from odoo import Command
 
 TIMELINE_TARGET_MS = 150.0
 FLAT_PER_CONTRACT = 1.25  # time per contract at 2,000 / at 500
@@ -475,22 +472,7 @@ def run(env, args):
 
 
 def main(argv=None):
-    args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
-    config.parse_config(odoo_args, setup_logging=True)
-    dbs = config["db_name"]
-    if len(dbs) != 1:
-        sys.exit("give one database: -d DB")
-    registry = Registry(dbs[0])
-    with registry.cursor() as cr:
-        try:
-            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-            if not env["ir.module.module"].search_count(
-                [("name", "=", "service_management"), ("state", "=", "installed")]
-            ):
-                sys.exit(f"service_management is not installed in {cr.dbname}")
-            run(env, args)
-        finally:
-            cr.rollback()  # never commit anything
+    benchlib.main(parse_args, run, argv)
 
 
 if __name__ == "__main__":

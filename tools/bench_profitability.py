@@ -54,10 +54,10 @@ import statistics
 import sys
 import time
 
-import odoo
-from odoo import Command, api, fields
-from odoo.modules.registry import Registry
-from odoo.tools import SQL, config
+import benchlib
+
+from odoo import Command, fields
+from odoo.tools import SQL
 
 TARGET_SECONDS = 1.0  # grouping by contract and month, server time
 PAGE = 80  # contracts of a list page / figures computed at once
@@ -636,22 +636,7 @@ def run(env, args):
 
 
 def main(argv=None):
-    args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
-    config.parse_config(odoo_args, setup_logging=True)
-    dbs = config["db_name"]
-    if len(dbs) != 1:
-        sys.exit("give one database: -d DB")
-    registry = Registry(dbs[0])
-    with registry.cursor() as cr:
-        try:
-            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-            if not env["ir.module.module"].search_count(
-                [("name", "=", "service_management"), ("state", "=", "installed")]
-            ):
-                sys.exit(f"service_management is not installed in {cr.dbname}")
-            run(env, args)
-        finally:
-            cr.rollback()  # never commit anything
+    benchlib.main(parse_args, run, argv)
 
 
 if __name__ == "__main__":
