@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
@@ -830,3 +831,304 @@ class ServiceContract(models.Model):
         """Name of the PDF the customer downloads from the portal."""
         self.ensure_one()
         return self.env._("Contract %(name)s", name=self.name)
+
+
+# --------------------------------------------------------------------------
+# Prepaid hours, visits and response times
+# --------------------------------------------------------------------------
+#
+# Prepaid hours and visits (a *monte ore*) and response-time commitments of
+# service contracts.
+#
+# Consumption is stored on what consumed it, when the intervention is done:
+# ``allowance_hours`` on its activity lines, ``allowance_visit`` on the
+# intervention, each with the period (``allowance_period_start``) it counts in.
+# The contract sums them; nothing is stored on the contract but the period it
+# last warned its responsible for.
+ALLOWANCE_PERIODS = [
+    ("period", "Per Invoicing Period"),
+    ("term", "Per Contract Term"),
+]
+UNIT_DAYS = {"day": 1, "week": 7, "month": 28, "year": 365}
+
+
+class ServiceContractAllowance(models.Model):
+    _inherit = "service.contract"
+
+    allowance_hours = fields.Float(
+        string="Prepaid Hours",
+        tracking=True,
+        help="Hours of labour included in the contract (a package of prepaid "
+        "hours): consumed by the labour of its interventions in the order it "
+        "is done, covered in full; beyond them, the coverage below applies.",
+    )
+    allowance_visits = fields.Integer(
+        string="Included Visits",
+        tracking=True,
+        help="On-site interventions whose travel and mileage the contract pays "
+        "in full.",
+    )
+    allowance_period = fields.Selection(
+        ALLOWANCE_PERIODS,
+        string="Allowance Renews",
+        default="period",
+        required=True,
+        help="Per invoicing period: the hours and visits start again every "
+        "period (Invoice Every). Per contract term: once for the whole contract.",
+    )
+    allowance_rollover = fields.Boolean(
+        string="Unused Hours Roll Over",
+        help="Hours and visits not used in a period add to the next ones.",
+    )
+    allowance_hours_available = fields.Float(
+        compute="_compute_allowance_usage",
+        string="Hours This Period",
+        help="Prepaid hours of the current period, with those rolled over.",
+    )
+    allowance_hours_used = fields.Float(
+        compute="_compute_allowance_usage", string="Hours Used"
+    )
+    allowance_hours_left = fields.Float(
+        compute="_compute_allowance_usage", string="Hours Left"
+    )
+    allowance_hours_used_pct = fields.Float(
+        compute="_compute_allowance_usage", string="Hours Used (%)"
+    )
+    allowance_visits_available = fields.Integer(
+        compute="_compute_allowance_usage", string="Visits This Period"
+    )
+    allowance_visits_used = fields.Integer(
+        compute="_compute_allowance_usage", string="Visits Used"
+    )
+    allowance_visits_left = fields.Integer(
+        compute="_compute_allowance_usage", string="Visits Left"
+    )
+    allowance_period_start = fields.Date(
+        compute="_compute_allowance_usage", string="Current Period From"
+    )
+    # the period whose threshold activity was scheduled: once per period
+    allowance_alert_period = fields.Date(copy=False, readonly=True)
+    sla_response_hours = fields.Float(
+        string="Response Time (h)",
+        tracking=True,
+        help="Working hours (company calendar) between a request and the "
+        "moment its intervention is scheduled or started. 0: no commitment.",
+    )
+    sla_resolution_hours = fields.Float(
+        string="Resolution Time (h)",
+        tracking=True,
+        help="Working hours between a request and the end of its intervention. "
+        "0: no commitment.",
+    )
+    sla_urgent_response_hours = fields.Float(
+        string="Urgent Response Time (h)",
+        help="For urgent requests; 0: the normal response time.",
+    )
+    sla_urgent_resolution_hours = fields.Float(
+        string="Urgent Resolution Time (h)",
+        help="For urgent requests; 0: the normal resolution time.",
+    )
+
+    _allowance_positive = models.Constraint(
+        "CHECK(allowance_hours >= 0 AND allowance_visits >= 0)",
+        "Prepaid hours and included visits cannot be negative.",
+    )
+    _sla_positive = models.Constraint(
+        "CHECK(sla_response_hours >= 0 AND sla_resolution_hours >= 0 "
+        "AND sla_urgent_response_hours >= 0 AND sla_urgent_resolution_hours >= 0)",
+        "Response and resolution times cannot be negative.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    def _compute_allowance_usage(self):
+        today = fields.Date.context_today(self)
+        usage = self._allowance_usage()
+        for contract in self:
+            bucket = contract._allowance_bucket(today)
+            hours, visits = contract._allowance_available(bucket, usage)
+            used_hours, used_visits = usage[contract.id]["now"](bucket)
+            contract.allowance_period_start = bucket
+            contract.allowance_hours_available = hours + used_hours
+            contract.allowance_hours_used = used_hours
+            contract.allowance_hours_left = hours
+            contract.allowance_hours_used_pct = (
+                100.0 * used_hours / (hours + used_hours) if hours + used_hours else 0.0
+            )
+            contract.allowance_visits_available = visits + used_visits
+            contract.allowance_visits_used = used_visits
+            contract.allowance_visits_left = visits
+
+    @api.constrains("sla_response_hours", "sla_resolution_hours")
+    def _check_sla_hours(self):
+        for contract in self:
+            if (
+                contract.sla_response_hours
+                and contract.sla_resolution_hours
+                and contract.sla_resolution_hours < contract.sla_response_hours
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s: the resolution time (%(resolution)s h) "
+                        "cannot be shorter than the response time (%(response)s h).",
+                        name=contract.name,
+                        resolution=f"{contract.sla_resolution_hours:g}",
+                        response=f"{contract.sla_response_hours:g}",
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Allowance
+    # ------------------------------------------------------------------
+    def _allowance_bucket(self, date):
+        """The first day of the allowance period ``date`` falls in: the
+        contract's start for a term allowance, else the start of its invoicing
+        period (every Invoice Every units from the contract's start)."""
+        self.ensure_one()
+        start = self.date_start
+        if self.allowance_period == "term" or not date or date <= start:
+            return start
+        number = self.recurring_interval_number or 1
+        unit = self.recurring_interval_type or "month"
+        # jump close to the period, then step: no drift from month ends
+        k = max(int((date - start).days / (UNIT_DAYS[unit] * number)) - 1, 0)
+        while start + interval_delta(number * (k + 1), unit) <= date:
+            k += 1
+        while k and start + interval_delta(number * k, unit) > date:
+            k -= 1
+        return start + interval_delta(number * k, unit)
+
+    def _allowance_usage(self):
+        """{contract id: {"hours": {period start: hours}, "visits": {period
+        start: visits}, "now": f(period) -> (hours, visits)}} consumed by the
+        done work of these contracts, in two queries whatever their number.
+        Read as the system: a technician's job consumes what other jobs left."""
+        usage = defaultdict(
+            lambda: {"hours": defaultdict(float), "visits": defaultdict(int)}
+        )
+        contracts = self.filtered(lambda c: c.allowance_hours or c.allowance_visits)
+        if contracts:
+            Line = self.env["service.intervention.line"].sudo()
+            for contract, start, hours in Line._read_group(
+                [
+                    ("allowance_contract_id", "in", contracts.ids),
+                    ("allowance_hours", ">", 0),
+                ],
+                ["allowance_contract_id", "allowance_period_start:day"],
+                ["allowance_hours:sum"],
+            ):
+                usage[contract.id]["hours"][fields.Date.to_date(start)] += hours
+            Intervention = self.env["service.intervention"].sudo()
+            for contract, start, count in Intervention._read_group(
+                [("contract_id", "in", contracts.ids), ("allowance_visit", "=", True)],
+                ["contract_id", "allowance_period_start:day"],
+                ["__count"],
+            ):
+                usage[contract.id]["visits"][fields.Date.to_date(start)] += count
+        for contract in self:
+            data = usage[contract.id]
+            data["now"] = lambda bucket, data=data: (
+                data["hours"].get(bucket, 0.0),
+                data["visits"].get(bucket, 0),
+            )
+        return usage
+
+    def _allowance_available(self, bucket, usage):
+        """(hours, visits) left in the period starting at ``bucket``, given
+        ``usage`` (``_allowance_usage``; updated by the caller as it
+        consumes). With rollover, what earlier periods left adds up."""
+        self.ensure_one()
+        data = usage[self.id]
+        if not self.allowance_rollover or self.allowance_period == "term":
+            return (
+                max(self.allowance_hours - data["hours"].get(bucket, 0.0), 0.0),
+                max(self.allowance_visits - data["visits"].get(bucket, 0), 0),
+            )
+        periods = self._allowance_periods_until(bucket)
+        used_hours = sum(h for start, h in data["hours"].items() if start <= bucket)
+        used_visits = sum(v for start, v in data["visits"].items() if start <= bucket)
+        return (
+            max(self.allowance_hours * periods - used_hours, 0.0),
+            max(self.allowance_visits * periods - used_visits, 0),
+        )
+
+    def _allowance_periods_until(self, bucket):
+        """How many allowance periods began from the contract's start to the
+        one starting at ``bucket`` (included)."""
+        self.ensure_one()
+        number = self.recurring_interval_number or 1
+        unit = self.recurring_interval_type or "month"
+        count = 1
+        while self.date_start + interval_delta(number * count, unit) <= bucket:
+            count += 1
+        return count
+
+    def _allowance_check_threshold(self, buckets):
+        """Schedule an activity for the responsible of the contracts whose
+        allowance of the period starting at ``buckets[contract]`` is used
+        beyond the company's threshold, once per period."""
+        usage = self._allowance_usage()
+        todo = self.env["mail.activity"].browse()
+        warned = defaultdict(list)
+        for contract in self:
+            bucket = buckets[contract]
+            if contract.allowance_alert_period == bucket:
+                continue
+            threshold = contract.company_id.service_allowance_alert_pct / 100.0
+            hours_left, visits_left = contract._allowance_available(bucket, usage)
+            used_hours, used_visits = usage[contract.id]["now"](bucket)
+            ratios = []
+            if contract.allowance_hours:
+                ratios.append(used_hours / ((used_hours + hours_left) or 1.0))
+            if contract.allowance_visits:
+                ratios.append(used_visits / ((used_visits + visits_left) or 1))
+            if not ratios or max(ratios) < threshold or not threshold:
+                continue
+            used = []
+            if contract.allowance_hours:
+                used.append(
+                    self.env._(
+                        "%(used)s of %(total)s prepaid hours",
+                        used=f"{used_hours:g}",
+                        total=f"{used_hours + hours_left:g}",
+                    )
+                )
+            if contract.allowance_visits:
+                used.append(
+                    self.env._(
+                        "%(used)s of %(total)s included visits",
+                        used=used_visits,
+                        total=used_visits + visits_left,
+                    )
+                )
+            todo |= contract.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=fields.Date.context_today(self) + timedelta(days=1),
+                summary=self.env._("Prepaid hours almost used"),
+                note=self.env._(
+                    "%(name)s: %(used)s used this period. Propose a new package "
+                    "to the customer.",
+                    name=contract.name,
+                    used=", ".join(used),
+                ),
+                user_id=(contract.user_id or self.env.user).id,
+            )
+            warned[bucket].append(contract.id)
+        for bucket, ids in warned.items():
+            self.browse(ids).sudo().write({"allowance_alert_period": bucket})
+        return todo
+
+    # ------------------------------------------------------------------
+    # SLA
+    # ------------------------------------------------------------------
+    def _sla_hours(self, priority):
+        """(response hours, resolution hours) promised for a request of
+        ``priority``; 0 when nothing is promised."""
+        self.ensure_one()
+        if priority == "1":
+            return (
+                self.sla_urgent_response_hours or self.sla_response_hours,
+                self.sla_urgent_resolution_hours or self.sla_resolution_hours,
+            )
+        return self.sla_response_hours, self.sla_resolution_hours

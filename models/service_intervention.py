@@ -1,15 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import quote_plus
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, float_compare, float_round
+from odoo.tools.intervals import Intervals
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
+from .service_document_mixin import is_trusted, trusted
 
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
 
@@ -812,3 +816,1231 @@ class ServiceIntervention(models.Model):
         """Name of the PDF the customer downloads from the portal."""
         self.ensure_one()
         return self.env._("Intervention %(name)s", name=self.name)
+
+
+# --------------------------------------------------------------------------
+# Planning board: conflicts, working hours, free slots
+# --------------------------------------------------------------------------
+#
+# The dispatcher's board: conflicts of a job with the other jobs, working
+# hours and leaves of its technician, and the free slots of technicians.
+# jobs that still need their technician's time
+OPEN_STATES = ("draft", "scheduled", "in_progress")
+# a change of these fields may create or solve a conflict with other jobs
+CONFLICT_FIELDS = frozenset(
+    {
+        "technician_id",
+        "scheduled_start",
+        "scheduled_end",
+        "scheduled_duration",
+        "state",
+        "company_id",
+    }
+)
+# what moving a job on the board writes
+MOVE_FIELDS = ("technician_id", "scheduled_start", "scheduled_end")
+QUARTER = timedelta(minutes=15)
+
+
+def to_naive_utc(value):
+    return value.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def ceil_quarter(value):
+    """The first quarter hour at or after ``value`` (naive datetime)."""
+    floor = value.replace(minute=value.minute - value.minute % 15, second=0)
+    floor = floor.replace(microsecond=0)
+    return floor if floor == value else floor + QUARTER
+
+
+class ServiceInterventionPlanning(models.Model):
+    _inherit = "service.intervention"
+
+    scheduled_end = fields.Datetime(tracking=True)
+    has_conflict = fields.Boolean(
+        string="Conflict",
+        compute="_compute_has_conflict",
+        store=True,
+        index=True,
+        help="The job overlaps another job of its technician, or falls outside "
+        "their working hours or on their leave.",
+    )
+    conflict_reason = fields.Text(compute="_compute_has_conflict", store=True)
+
+    @api.depends("partner_id")
+    @api.depends_context("service_show_customer")
+    def _compute_display_name(self):
+        """On the calendar and the board a job reads "reference · customer"."""
+        result = super()._compute_display_name()
+        if self.env.context.get("service_show_customer"):
+            for intervention in self.filtered("partner_id"):
+                intervention.display_name = (
+                    f"{intervention.name} · {intervention.partner_id.display_name}"
+                )
+        return result
+
+    # ------------------------------------------------------------------
+    # Availability of technicians
+    # ------------------------------------------------------------------
+    @api.model
+    def _service_availability(self, employees, date_from, date_to, spans=True):
+        """Working days and leaves of technicians between two naive UTC
+        datetimes.
+
+        :return: ``{employee id: (days, leaves)}``: ``days`` are the spans
+            from the first to the last attendance of each working day (a
+            lunch break inside a day is working time for a job; with
+            ``spans=False`` the attendances themselves), ``leaves``
+            the time off and public holidays; both ``Intervals`` of naive
+            UTC datetimes
+        """
+        empty = self.browse()
+        start = pytz.utc.localize(date_from)
+        end = pytz.utc.localize(date_to)
+        by_calendar = defaultdict(lambda: self.env["hr.employee"].sudo())
+        for employee in employees.sudo():
+            calendar = (
+                employee.resource_calendar_id
+                or employee.company_id.resource_calendar_id
+                or self.env.company.resource_calendar_id
+            )
+            by_calendar[calendar] |= employee
+        result = {}
+        for calendar, calendar_employees in by_calendar.items():
+            if not calendar:
+                # no calendar at all: every hour is working time
+                for employee in calendar_employees:
+                    result[employee.id] = (
+                        Intervals([(date_from, date_to, empty)]),
+                        Intervals(),
+                    )
+                continue
+            resources = calendar_employees.resource_id
+            attendances = calendar._attendance_intervals_batch(start, end, resources)
+            leaves = calendar._leave_intervals_batch(start, end, resources)
+            for employee in calendar_employees:
+                per_day = defaultdict(list)
+                for att_start, att_stop, _meta in attendances[employee.resource_id.id]:
+                    per_day[att_start.date()].append((att_start, att_stop))
+                days = Intervals(
+                    [
+                        (
+                            to_naive_utc(min(s for s, _e in day)),
+                            to_naive_utc(max(e for _s, e in day)),
+                            empty,
+                        )
+                        for day in per_day.values()
+                    ]
+                    if spans
+                    else [
+                        (to_naive_utc(s), to_naive_utc(e), empty)
+                        for day in per_day.values()
+                        for s, e in day
+                    ]
+                )
+                off = Intervals(
+                    [
+                        (to_naive_utc(s), to_naive_utc(e), empty)
+                        for s, e, _meta in leaves[employee.resource_id.id]
+                        if s < e
+                    ]
+                )
+                result[employee.id] = (days, off)
+        return result
+
+    @api.model
+    def _service_busy(self, employees, date_from, date_to, exclude=None):
+        """Jobs occupying these technicians between two naive UTC datetimes
+        (one query): ``{employee id: Intervals}``."""
+        jobs = self.sudo().search_fetch(
+            [
+                ("technician_id", "in", employees._origin.ids),
+                ("state", "!=", "cancelled"),
+                ("scheduled_start", "<", date_to),
+                ("scheduled_end", ">", date_from),
+                ("id", "not in", (exclude or self.browse()).ids),
+            ],
+            ["technician_id", "scheduled_start", "scheduled_end"],
+        )
+        busy = defaultdict(list)
+        for job in jobs:
+            busy[job.technician_id.id].append(
+                (job.scheduled_start, job.scheduled_end, self.browse())
+            )
+        return {
+            employee.id: Intervals(busy[employee.id]) for employee in employees._origin
+        }
+
+    @api.model
+    def _service_first_free_slot(
+        self, employees, hours, date_from, horizon_days=60, exclude=None
+    ):
+        """The earliest slot of ``hours`` from ``date_from`` (naive UTC) in
+        which one of the technicians works, is not on leave and has no
+        other job; slots start on a quarter hour.
+
+        :return: ``(employee, start)`` or ``(empty employee, False)``
+        """
+        employees = employees._origin
+        duration = timedelta(hours=hours or 1.0)
+        date_to = date_from + timedelta(days=horizon_days)
+        days_of = self._service_availability(employees, date_from, date_to)
+        attendances_of = self._service_availability(
+            employees, date_from, date_to, spans=False
+        )
+        busy = self._service_busy(employees, date_from, date_to, exclude=exclude)
+        best = (employees.browse(), False)
+        for employee in employees:
+            days, leaves = days_of[employee.id]
+            attendances = attendances_of[employee.id][0]
+            taken = leaves | busy[employee.id]
+            free_days = list(days - taken)
+            # a job starts in working time (not in a break) and may run
+            # through a break of the same day
+            for work_start, work_stop, _meta in attendances - taken:
+                start = ceil_quarter(max(work_start, date_from))
+                if start >= work_stop:
+                    continue
+                if best[1] and start >= best[1]:
+                    break
+                span_stop = next(
+                    (stop for s, stop, _m in free_days if s <= start < stop), None
+                )
+                if span_stop and span_stop - start >= duration:
+                    best = (employee, start)
+                    break
+        return best
+
+    # ------------------------------------------------------------------
+    # Conflicts
+    # ------------------------------------------------------------------
+    @api.depends("technician_id", "scheduled_start", "scheduled_end", "state")
+    def _compute_has_conflict(self):
+        """Overlaps with other jobs of the technician in the same company,
+        time outside their working days, time on their leave. One query for
+        the other jobs of the whole batch, one per calendar for the hours."""
+        jobs = self.filtered(
+            lambda i: (
+                i.technician_id
+                and i.scheduled_start
+                and i.scheduled_end
+                and i.state in OPEN_STATES
+            )
+        )
+        for intervention in self - jobs:
+            intervention.has_conflict = False
+            intervention.conflict_reason = False
+        if not jobs:
+            return
+        date_from = min(jobs.mapped("scheduled_start"))
+        date_to = max(jobs.mapped("scheduled_end"))
+        technicians = jobs.technician_id._origin
+        others = self.sudo().search_fetch(
+            [
+                ("technician_id", "in", technicians.ids),
+                ("state", "!=", "cancelled"),
+                ("scheduled_start", "<", date_to),
+                ("scheduled_end", ">", date_from),
+                ("company_id", "in", jobs.company_id._origin.ids),
+            ],
+            ["name", "technician_id", "scheduled_start", "scheduled_end", "company_id"],
+        )
+        others_of = defaultdict(list)
+        for other in others:
+            others_of[other.technician_id.id].append(other)
+        availability = self._service_availability(
+            technicians, date_from - timedelta(days=1), date_to + timedelta(days=1)
+        )
+        empty = self.browse()
+        for job in jobs:
+            technician = job.technician_id._origin.sudo()
+            start, stop = job.scheduled_start, job.scheduled_end
+            reasons = []
+            overlapping = [
+                other.name
+                for other in others_of[technician.id]
+                if other.id != job._origin.id
+                and other.company_id == job.company_id._origin
+                and other.scheduled_start < stop
+                and other.scheduled_end > start
+            ]
+            if overlapping:
+                reasons.append(
+                    self.env._(
+                        "%(technician)s has another job at that time: %(jobs)s.",
+                        technician=technician.name,
+                        jobs=", ".join(overlapping),
+                    )
+                )
+            days, leaves = availability[technician.id]
+            span = Intervals([(start, stop, empty)]) if stop > start else Intervals()
+            if span & leaves:
+                reasons.append(
+                    self.env._(
+                        "%(technician)s is on leave at that time.",
+                        technician=technician.name,
+                    )
+                )
+            elif span - days:
+                reasons.append(
+                    self.env._(
+                        "The job falls outside the working hours of %(technician)s.",
+                        technician=technician.name,
+                    )
+                )
+            job.has_conflict = bool(reasons)
+            job.conflict_reason = "\n".join(reasons) or False
+
+    def _service_conflict_neighbours(self):
+        """Open jobs of the same technicians overlapping these (one query):
+        their conflicts change when these move."""
+        jobs = self.filtered(
+            lambda i: i.technician_id and i.scheduled_start and i.scheduled_end
+        )
+        if not jobs:
+            return self.browse()
+        candidates = self.sudo().search_fetch(
+            [
+                ("technician_id", "in", jobs.technician_id.ids),
+                ("state", "in", OPEN_STATES),
+                ("scheduled_start", "<", max(jobs.mapped("scheduled_end"))),
+                ("scheduled_end", ">", min(jobs.mapped("scheduled_start"))),
+                ("id", "not in", self.ids),
+            ],
+            ["technician_id", "scheduled_start", "scheduled_end"],
+        )
+        return candidates.filtered(
+            lambda n: any(
+                job.technician_id == n.technician_id
+                and job.scheduled_start < n.scheduled_end
+                and job.scheduled_end > n.scheduled_start
+                for job in jobs
+            )
+        )
+
+    def _service_recompute_conflicts(self, neighbours):
+        neighbours = neighbours.exists()
+        if neighbours:
+            for name in ("has_conflict", "conflict_reason"):
+                self.env.add_to_compute(self._fields[name], neighbours)
+
+    def _check_planning_move(self, vals):
+        """Done and cancelled jobs stay where they happened."""
+        for intervention in self.filtered(lambda i: i.state in ("done", "cancelled")):
+            changed = any(
+                (
+                    intervention[name].id != (vals[name] or False)
+                    if name == "technician_id"
+                    else intervention[name] != fields.Datetime.to_datetime(vals[name])
+                )
+                for name in MOVE_FIELDS
+                if name in vals
+            )
+            if changed:
+                raise UserError(
+                    self.env._(
+                        "Intervention %(name)s is %(state)s: it cannot be moved "
+                        "or given to another technician. Reset it to draft or "
+                        "re-open it first.",
+                        name=intervention.name,
+                        state=dict(
+                            intervention._fields["state"]._description_selection(
+                                self.env
+                            )
+                        )[intervention.state],
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        interventions = super().create(vals_list)
+        if any(CONFLICT_FIELDS & vals.keys() for vals in vals_list):
+            self._service_recompute_conflicts(
+                interventions._service_conflict_neighbours()
+            )
+        return interventions
+
+    def write(self, vals):
+        if any(name in vals for name in MOVE_FIELDS):
+            self._check_planning_move(vals)
+        tracked = bool(CONFLICT_FIELDS & vals.keys())
+        before = self._service_conflict_neighbours() if tracked else self.browse()
+        result = super().write(vals)
+        if tracked:
+            self._service_recompute_conflicts(
+                before | self._service_conflict_neighbours()
+            )
+        return result
+
+    def unlink(self):
+        neighbours = self._service_conflict_neighbours()
+        result = super().unlink()
+        self._service_recompute_conflicts(neighbours)
+        return result
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_plan(self):
+        """Open the planning wizard on the first free slot."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Plan %(name)s", name=self.name),
+            "res_model": "service.intervention.plan",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_intervention_id": self.id},
+        }
+
+
+# --------------------------------------------------------------------------
+# A technician's day on a phone
+# --------------------------------------------------------------------------
+#
+# The technician's screens on a phone: today's jobs, the job timer, the
+# short "add hours / part / travel" dialogs and the close-out step.
+#
+# Kept apart from ``service_intervention.py`` (the document and its workflow):
+# everything here is driven by the user at hand (``uid`` in the context).
+LINE_KIND_VIEWS = {
+    "activity": "service_management.service_intervention_line_view_form_hours",
+    "part": "service_management.service_intervention_line_view_form_part",
+    "travel": "service_management.service_intervention_line_view_form_travel",
+    "mileage": "service_management.service_intervention_line_view_form_travel",
+}
+
+
+class ServiceInterventionPhone(models.Model):
+    _inherit = "service.intervention"
+
+    timer_ids = fields.One2many("service.intervention.timer", "intervention_id")
+    # the protocol steps as a checklist to tick (the same work lines)
+    step_line_ids = fields.One2many(
+        "service.intervention.line",
+        "intervention_id",
+        domain=[("protocol_step_id", "!=", False), ("line_type", "=", "activity")],
+        string="Checklist",
+    )
+    timer_state = fields.Selection(
+        [("stopped", "Stopped"), ("running", "Running"), ("paused", "Paused")],
+        compute="_compute_timer",
+        string="My Timer",
+    )
+    timer_hours = fields.Float(
+        compute="_compute_timer",
+        string="My Time",
+        help="Hours counted by your timer on this job, pauses excluded.",
+    )
+    day_rank = fields.Integer(
+        compute="_compute_day_rank",
+        help="0 for today's and later jobs, 1 for overdue ones: today's jobs "
+        "come first on the technician's day.",
+    )
+    schedule_label = fields.Char(compute="_compute_phone_labels", string="When")
+    site_address = fields.Char(compute="_compute_phone_labels", string="Address")
+    site_phone = fields.Char(compute="_compute_phone_labels", string="Phone")
+    objects_label = fields.Char(
+        compute="_compute_phone_labels", string="Objects Summary"
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("timer_ids.date_running", "timer_ids.elapsed")
+    @api.depends_context("uid")
+    def _compute_timer(self):
+        now = fields.Datetime.now()
+        timers = self.env["service.intervention.timer"].search(
+            [("intervention_id", "in", self.ids), ("user_id", "=", self.env.uid)]
+        )
+        by_job = {timer.intervention_id: timer for timer in timers}
+        for intervention in self:
+            timer = by_job.get(intervention)
+            if not timer:
+                intervention.timer_state = "stopped"
+                intervention.timer_hours = 0.0
+                continue
+            intervention.timer_state = "running" if timer.date_running else "paused"
+            intervention.timer_hours = timer._service_hours(now)
+
+    @api.depends_context("tz")
+    def _compute_day_rank(self):
+        start = self._service_today_start()
+        for intervention in self:
+            scheduled = intervention.scheduled_start
+            intervention.day_rank = 0 if not scheduled or scheduled >= start else 1
+
+    def _service_today_start(self):
+        """Midnight of the user's today, as a naive UTC datetime."""
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        today = datetime.now(tz).date()
+        return (
+            tz.localize(datetime.combine(today, time.min))
+            .astimezone(pytz.UTC)
+            .replace(tzinfo=None)
+        )
+
+    def _field_to_sql(self, alias, field_expr, query=None):
+        # the technician's day is ordered by "today first, then overdue"
+        if field_expr == "day_rank":
+            return SQL(
+                "(CASE WHEN %s < %s THEN 1 ELSE 0 END)",
+                SQL.identifier(alias, "scheduled_start"),
+                self._service_today_start(),
+            )
+        return super()._field_to_sql(alias, field_expr, query)
+
+    @api.depends(
+        "scheduled_start",
+        "partner_id.phone",
+        "partner_shipping_id.street",
+        "partner_shipping_id.city",
+        "partner_shipping_id.phone",
+        "object_ids.lot_id",
+        "object_ids.product_id",
+    )
+    @api.depends_context("tz")
+    def _compute_phone_labels(self):
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        today = datetime.now(tz).date()
+        for intervention in self:
+            label = False
+            if intervention.scheduled_start:
+                local = pytz.UTC.localize(intervention.scheduled_start).astimezone(tz)
+                label = local.strftime("%H:%M")
+                if local.date() != today:
+                    label = f"{fields.Date.to_string(local.date())} {label}"
+            intervention.schedule_label = label
+            site = intervention.partner_shipping_id or intervention.partner_id
+            street = ", ".join(filter(None, (site.street, site.street2)))
+            city = " ".join(filter(None, (site.zip, site.city)))
+            intervention.site_address = (
+                " – ".join(filter(None, (street, city))) or False
+            )
+            intervention.site_phone = (
+                site.phone or intervention.partner_id.phone or False
+            )
+            intervention.objects_label = (
+                ", ".join(
+                    obj.lot_id.display_name
+                    and f"{obj.product_id.display_name} ({obj.lot_id.name})"
+                    or obj.product_id.display_name
+                    for obj in intervention.object_ids
+                    if obj.product_id
+                )
+                or False
+            )
+
+    # ------------------------------------------------------------------
+    # Timer
+    # ------------------------------------------------------------------
+    def _service_my_timer(self):
+        self.ensure_one()
+        return self.env["service.intervention.timer"].search(
+            [("intervention_id", "=", self.id), ("user_id", "=", self.env.uid)]
+        )
+
+    def action_timer_start(self):
+        """Start (or resume) my timer; a job not yet started starts too."""
+        self.ensure_one()
+        if self.state in ("draft", "scheduled"):
+            self.action_start()
+        self._check_state(
+            ("in_progress",),
+            self.env._(
+                "Intervention %(name)s is %(state)s: its timer cannot be started."
+            ),
+        )
+        timer = self._service_my_timer()
+        if not timer:
+            self.env["service.intervention.timer"].create(
+                {"intervention_id": self.id, "date_running": fields.Datetime.now()}
+            )
+        elif not timer.date_running:
+            timer.date_running = fields.Datetime.now()
+        return True
+
+    def action_timer_pause(self):
+        self.ensure_one()
+        timer = self._service_my_timer()
+        if timer.date_running:
+            timer.write({"elapsed": timer._service_hours(), "date_running": False})
+        return True
+
+    def action_timer_stop(self):
+        """Stop my timer: its time becomes my activity line, rounded up to the
+        company's minimum increment; the line opens to be checked."""
+        self.ensure_one()
+        timer = self._service_my_timer()
+        if not timer:
+            raise UserError(
+                self.env._("Your timer on %(name)s is not running.", name=self.name)
+            )
+        employee = self._service_my_employee()
+        hours = timer._service_round_up(
+            timer._service_hours(), self.company_id.service_time_increment
+        )
+        timer.unlink()
+        if not hours:
+            return True
+        line = self.env["service.intervention.line"].create(
+            {
+                "intervention_id": self.id,
+                "line_type": "activity",
+                "activity_type_id": self._service_proposed_activity_type().id,
+                "employee_id": employee.id,
+                "quantity": hours,
+            }
+        )
+        return self._service_line_dialog("activity", line)
+
+    def _service_my_employee(self):
+        self.ensure_one()
+        employee = self.env.user.employee_ids.filtered(
+            lambda e: e.company_id == self.company_id
+        )[:1]
+        if not employee:
+            raise UserError(
+                self.env._(
+                    "Your user is not linked to an employee of %(company)s: ask "
+                    "your manager to link it, then record your time.",
+                    company=self.company_id.name,
+                )
+            )
+        return employee
+
+    def _service_proposed_activity_type(self):
+        """The activity of the first protocol step still to tick, else the
+        protocol's first activity, else the last activity recorded on the job,
+        else the first activity type of the job's place."""
+        self.ensure_one()
+        activities = self.line_ids.filtered(
+            lambda line: line.line_type == "activity" and line.activity_type_id
+        )
+        pending = activities.filtered(
+            lambda line: line.protocol_step_id and not line.done
+        )
+        if pending:
+            return pending[0].activity_type_id
+        step_types = self.protocol_id.step_ids.activity_type_id
+        if step_types:
+            return step_types[0]
+        if activities:
+            return activities[-1].activity_type_id
+        return self.env["service.activity.type"].search(
+            [
+                ("place", "in", (self.place, "any")),
+                ("company_id", "in", (self.company_id.id, False)),
+            ],
+            limit=1,
+        )
+
+    # ------------------------------------------------------------------
+    # Short dialogs and close-out
+    # ------------------------------------------------------------------
+    def _service_line_dialog(self, line_type, line=None):
+        self.ensure_one()
+        titles = {
+            "activity": self.env._("Hours"),
+            "part": self.env._("Spare Part"),
+            "travel": self.env._("Travel and Mileage"),
+            "mileage": self.env._("Travel and Mileage"),
+        }
+        context = {
+            "default_intervention_id": self.id,
+            "default_line_type": line_type,
+        }
+        employee = self.env.user.employee_ids.filtered(
+            lambda e: e.company_id == self.company_id
+        )[:1]
+        if line_type == "activity" and employee:
+            # the hours of whoever records them
+            context["default_employee_id"] = employee.id
+        return {
+            "type": "ir.actions.act_window",
+            "name": titles[line_type],
+            "res_model": "service.intervention.line",
+            "res_id": line.id if line else False,
+            "views": [(self.env.ref(LINE_KIND_VIEWS[line_type]).id, "form")],
+            "target": "new",
+            "context": context,
+        }
+
+    def _service_check_open(self):
+        self._check_state(
+            ("draft", "scheduled", "in_progress"),
+            self.env._("Intervention %(name)s is %(state)s: no work can be added."),
+        )
+
+    def action_add_hours(self):
+        self.ensure_one()
+        self._service_check_open()
+        return self._service_line_dialog("activity")
+
+    def action_add_part(self):
+        self.ensure_one()
+        self._service_check_open()
+        return self._service_line_dialog("part")
+
+    def action_add_travel(self):
+        self.ensure_one()
+        self._service_check_open()
+        return self._service_line_dialog("travel")
+
+    def action_close_job(self):
+        """The close-out screen: what was done, what the customer pays, the
+        signature, then "Done and Send Report"."""
+        self.ensure_one()
+        self._check_state(
+            ("in_progress",),
+            self.env._("Intervention %(name)s is %(state)s: it cannot be closed."),
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Close %(name)s", name=self.name),
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [
+                (
+                    self.env.ref(
+                        "service_management.service_intervention_view_form_close"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+        }
+
+    def action_done_and_send(self):
+        """Finish the job (the customer has signed), then open the report
+        email to the customer."""
+        self.ensure_one()
+        if self._service_my_timer():
+            raise UserError(
+                self.env._(
+                    "Stop your timer on %(name)s before closing it: its time "
+                    "becomes your activity line.",
+                    name=self.name,
+                )
+            )
+        if not self.signature:
+            raise UserError(
+                self.env._(
+                    "Ask the customer to sign %(name)s before finishing it.",
+                    name=self.name,
+                )
+            )
+        self.action_done()
+        return self.action_send_report()
+
+    def action_register_object(self):
+        """Open the dialog adding a machine not yet in the installed base."""
+        self.ensure_one()
+        self._service_check_open()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Machine"),
+            "res_model": "service.lot.register",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_intervention_id": self.id},
+        }
+
+
+# --------------------------------------------------------------------------
+# Practices: launches, event keys, step progress
+# --------------------------------------------------------------------------
+class ServiceInterventionPractice(models.Model):
+    """Practices on interventions: the launch they belong to, the event key
+    that keeps a triggered practice from being created twice, and the
+    progress of the protocol's steps."""
+
+    _inherit = "service.intervention"
+
+    launch_id = fields.Many2one(
+        "service.protocol.launch.batch",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The launch of a protocol on many customers this job belongs to.",
+    )
+    practice_key = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The event that created this job (new customer, fiscal period): "
+        "the same event never creates it twice.",
+    )
+    step_progress = fields.Float(
+        string="Steps Done (%)",
+        compute="_compute_step_progress",
+        store=True,
+        aggregator="avg",
+        help="Share of the protocol's step lines ticked as done.",
+    )
+    is_late = fields.Boolean(
+        string="Late",
+        compute="_compute_is_late",
+        search="_search_is_late",
+        help="Not finished, and past the deadline of its launch or of one of "
+        "its steps.",
+    )
+
+    _practice_key_uniq = models.UniqueIndex(
+        "(protocol_id, practice_key) WHERE practice_key IS NOT NULL",
+        "This practice was already created for this event.",
+    )
+
+    @api.depends("line_ids.done", "line_ids.protocol_step_id", "line_ids.line_type")
+    def _compute_step_progress(self):
+        for intervention in self:
+            steps = intervention.line_ids.filtered(
+                lambda line: line.protocol_step_id and line.line_type == "activity"
+            )
+            intervention.step_progress = (
+                100.0 * len(steps.filtered("done")) / len(steps) if steps else 0.0
+            )
+
+    @api.depends(
+        "state",
+        "launch_id.date_deadline",
+        "line_ids.step_late",
+    )
+    def _compute_is_late(self):
+        today = fields.Date.context_today(self)
+        for intervention in self:
+            deadline = intervention.launch_id.date_deadline
+            intervention.is_late = intervention.state not in (
+                "done",
+                "cancelled",
+            ) and (
+                bool(deadline and deadline < today)
+                or any(intervention.line_ids.mapped("step_late"))
+            )
+
+    def _search_is_late(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        late_ids = self._late_ids()
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", late_ids)]
+
+    @api.model
+    def _late_ids(self, domain=None):
+        """Ids of the open jobs (within ``domain``) past their launch's
+        deadline or with a step past its deadline, in two queries."""
+        today = fields.Date.context_today(self)
+        base = [("state", "not in", ("done", "cancelled"))] + (domain or [])
+        late = set(self.search(base + [("launch_id.date_deadline", "<", today)]).ids)
+        lines = self.env["service.intervention.line"].search(
+            [
+                ("intervention_id", "any", base),
+                ("done", "=", False),
+                ("line_type", "=", "activity"),
+                ("protocol_step_id.deadline_days", ">", 0),
+            ]
+        )
+        late.update(lines.filtered("step_late").intervention_id.ids)
+        return list(late)
+
+    def _step_start_date(self):
+        """The day the steps' deadlines count from: the planned start, else
+        the day the job was requested or launched."""
+        self.ensure_one()
+        start = self.scheduled_start or self.date_request
+        return fields.Date.to_date(fields.Datetime.context_timestamp(self, start))
+
+    def action_view_launch(self):
+        self.ensure_one()
+        return self.launch_id.get_formview_action()
+
+
+# --------------------------------------------------------------------------
+# Prepaid hours and visits consumed by the job
+# --------------------------------------------------------------------------
+# written by the consumption and the actions, never by hand
+ALLOWANCE_FIELDS = {
+    "allowance_visit",
+    "allowance_visits_left",
+    "allowance_period_start",
+}
+
+
+class ServiceInterventionAllowance(models.Model):
+    _inherit = "service.intervention"
+
+    # a visit of the contract's included visits, consumed when done
+    allowance_visit = fields.Boolean(string="Included Visit", copy=False, readonly=True)
+    allowance_visits_left = fields.Integer(copy=False, readonly=True)
+    allowance_period_start = fields.Date(copy=False, readonly=True)
+    contract_allowance_hours = fields.Float(
+        related="contract_id.allowance_hours", string="Contract Prepaid Hours"
+    )
+    contract_hours_left = fields.Float(
+        related="contract_id.allowance_hours_left", string="Prepaid Hours Left"
+    )
+
+    def write(self, vals):
+        if ALLOWANCE_FIELDS & set(vals) and not is_trusted(self):
+            raise UserError(
+                self.env._(
+                    "The included visits an intervention uses are counted when "
+                    "it is done: they cannot be changed by hand."
+                )
+            )
+        return super().write(vals)
+
+    def _service_prepare_done(self):
+        result = super()._service_prepare_done()
+        buckets = self._allowance_consume()
+        if buckets:
+            contracts = self.env["service.contract"].union(*buckets)
+            contracts._allowance_check_threshold(buckets)
+        return result
+
+    def action_reopen(self):
+        result = super().action_reopen()
+        self._allowance_release()
+        return result
+
+    # ------------------------------------------------------------------
+    # Consumption
+    # ------------------------------------------------------------------
+    def _allowance_consume(self):
+        """Consume the prepaid hours and included visits of the contracts of
+        these interventions, which are being finished: their billable labour,
+        by date then intervention and line order, while hours remain; the line
+        that crosses the limit is split into a covered line and the rest,
+        billed at the contract's normal coverage. Stored on the lines and
+        interventions, so it is frozen with them and invoiced like any line.
+
+        :return: {contract: period start} of the contracts consumed
+        """
+        jobs = self.filtered(
+            lambda i: (
+                i.contract_id.state == "running"
+                and (i.contract_id.allowance_hours or i.contract_id.allowance_visits)
+            )
+        )
+        if not jobs:
+            return {}
+        usage = jobs.contract_id._allowance_usage()
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        buckets = {}
+        lines = jobs.line_ids.filtered(
+            lambda line: (
+                line.line_type == "activity"
+                and line.billable
+                and line.quantity > 0
+                and line.coverage_pct < 100
+                and not line.allowance_hours
+                and line.intervention_id.contract_id.allowance_hours
+            )
+        )
+        updates, splits = [], []
+        for line in lines.sorted(
+            lambda line: (line.date, line.intervention_id.id, line.sequence, line.id)
+        ):
+            contract = line.intervention_id.contract_id
+            bucket = contract._allowance_bucket(line.date)
+            left, __ = contract._allowance_available(bucket, usage)
+            if float_compare(left, 0, precision_digits=digits) <= 0:
+                continue
+            used = min(line.quantity, float_round(left, precision_digits=digits))
+            usage[contract.id]["hours"][bucket] += used
+            buckets[contract] = bucket
+            values = {
+                "allowance_contract_id": contract.id,
+                "allowance_hours": used,
+                "allowance_left": float_round(left - used, precision_digits=digits),
+                "allowance_period_start": bucket,
+            }
+            if float_compare(used, line.quantity, precision_digits=digits) < 0:
+                splits.append(line._allowance_overage_values(line.quantity - used))
+                # the price stays what it was for the whole line
+                values.update(quantity=used, price_unit=line.price_unit)
+            updates.append((line, values))
+        for line, values in updates:
+            trusted(line).write(values)
+        if splits:
+            self.env["service.intervention.line"].create(splits)
+        visits = jobs.filtered(
+            lambda i: (
+                i.contract_id.allowance_visits
+                and i.place == "on_site"
+                and not i.allowance_visit
+            )
+        )
+        today = fields.Date.context_today(self)
+        for job in visits.sorted(
+            lambda i: (min(i.line_ids.mapped("date") or [today]), i.id)
+        ):
+            contract = job.contract_id
+            bucket = contract._allowance_bucket(
+                min(job.line_ids.mapped("date") or [today])
+            )
+            __, left = contract._allowance_available(bucket, usage)
+            if left <= 0:
+                continue
+            usage[contract.id]["visits"][bucket] += 1
+            buckets.setdefault(contract, bucket)
+            trusted(job).write(
+                {
+                    "allowance_visit": True,
+                    "allowance_visits_left": left - 1,
+                    "allowance_period_start": bucket,
+                }
+            )
+        return buckets
+
+    def _allowance_release(self):
+        """Give back what these re-opened interventions consumed: done again,
+        they consume what is left then."""
+        lines = self.line_ids.filtered("allowance_hours")
+        if lines:
+            trusted(lines).write(
+                {
+                    "allowance_contract_id": False,
+                    "allowance_hours": 0.0,
+                    "allowance_left": 0.0,
+                    "allowance_period_start": False,
+                }
+            )
+        visits = self.filtered("allowance_visit")
+        if visits:
+            trusted(visits).write(
+                {
+                    "allowance_visit": False,
+                    "allowance_visits_left": 0,
+                    "allowance_period_start": False,
+                }
+            )
+
+
+# --------------------------------------------------------------------------
+# Response-time commitments (SLA)
+# --------------------------------------------------------------------------
+#
+# Response-time commitments (SLA) of the requests a contract covers.
+#
+# The deadlines are stored when the request is created, in working hours of
+# the company's calendar. What happened is stored too (``sla_result``: pending,
+# met or breached, known from the dates of response and resolution), so it is
+# reported per contract and month. Whether a pending request is at risk or
+# already late depends on the current time: ``sla_state`` is computed on the
+# fly and searched through the stored ``sla_next_deadline`` (the deadline
+# still to meet) and ``sla_risk_date`` (when it becomes at risk: 80 % of its
+# window, from the request to the deadline, has passed).
+SLA_STATES = [
+    ("none", "No Commitment"),
+    ("on_track", "On Track"),
+    ("at_risk", "At Risk"),
+    ("met", "Met"),
+    ("breached", "Breached"),
+]
+SLA_RESULTS = [
+    ("pending", "Pending"),
+    ("met", "Met"),
+    ("breached", "Breached"),
+]
+# a pending commitment is at risk when less than this share of its window is left
+SLA_RISK_SHARE = 0.2
+
+
+class ServiceInterventionSla(models.Model):
+    _inherit = "service.intervention"
+
+    sla_response_deadline = fields.Datetime(
+        string="Respond By",
+        compute="_compute_sla_deadlines",
+        store=True,
+        copy=False,
+        help="The request is answered when its intervention is scheduled or "
+        "started: the contract promises it by then (working hours).",
+    )
+    sla_resolution_deadline = fields.Datetime(
+        string="Resolve By",
+        compute="_compute_sla_deadlines",
+        store=True,
+        copy=False,
+        help="The contract promises the intervention done by then (working hours).",
+    )
+    sla_responded_on = fields.Datetime(string="Responded On", copy=False, readonly=True)
+    sla_result = fields.Selection(
+        SLA_RESULTS,
+        string="SLA Result",
+        compute="_compute_sla_result",
+        store=True,
+        index="btree_not_null",
+    )
+    sla_next_deadline = fields.Datetime(
+        string="Next SLA Deadline", compute="_compute_sla_result", store=True
+    )
+    sla_risk_date = fields.Datetime(compute="_compute_sla_result", store=True)
+    sla_state = fields.Selection(
+        SLA_STATES,
+        string="SLA",
+        compute="_compute_sla_state",
+        search="_search_sla_state",
+    )
+    sla_time_left = fields.Char(string="SLA Time Left", compute="_compute_sla_state")
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("contract_id", "date_request", "priority", "origin")
+    def _compute_sla_deadlines(self):
+        """Deadlines of requests from the contract's commitments at the time
+        the request is made; later changes of the contract do not move them."""
+        for intervention in self:
+            contract = intervention.contract_id
+            response = resolution = False
+            if (
+                intervention.origin == "request"
+                and contract
+                and intervention.date_request
+            ):
+                response_hours, resolution_hours = contract._sla_hours(
+                    intervention.priority
+                )
+                company = intervention.company_id or self.env.company
+                response = intervention._sla_plan(company, response_hours)
+                resolution = intervention._sla_plan(company, resolution_hours)
+            intervention.sla_response_deadline = response
+            intervention.sla_resolution_deadline = resolution
+
+    def _sla_plan(self, company, hours):
+        """The moment ``hours`` working hours of the company's calendar after
+        the request (clock hours without a calendar)."""
+        self.ensure_one()
+        if not hours:
+            return False
+        calendar = company.resource_calendar_id
+        if not calendar:
+            return self.date_request + timedelta(hours=hours)
+        return calendar.sudo().plan_hours(hours, self.date_request, compute_leaves=True)
+
+    @api.depends(
+        "sla_response_deadline",
+        "sla_resolution_deadline",
+        "sla_responded_on",
+        "actual_end",
+        "state",
+    )
+    def _compute_sla_result(self):
+        for intervention in self:
+            response = intervention.sla_response_deadline
+            resolution = intervention.sla_resolution_deadline
+            responded = intervention.sla_responded_on
+            resolved = intervention.state == "done" and intervention.actual_end
+            result = next_deadline = risk = False
+            if (response or resolution) and intervention.state != "cancelled":
+                if (response and responded and responded > response) or (
+                    resolution and resolved and resolved > resolution
+                ):
+                    result = "breached"
+                elif resolved:
+                    result = "met"
+                else:
+                    result = "pending"
+                    if response and not responded:
+                        next_deadline = response
+                    else:
+                        next_deadline = resolution
+                    if next_deadline:
+                        window = next_deadline - intervention.date_request
+                        risk = next_deadline - window * SLA_RISK_SHARE
+            intervention.sla_result = result
+            intervention.sla_next_deadline = next_deadline
+            intervention.sla_risk_date = risk
+
+    @api.depends("sla_result", "sla_next_deadline", "sla_risk_date")
+    def _compute_sla_state(self):
+        now = fields.Datetime.now()
+        for intervention in self:
+            state = intervention.sla_result or "none"
+            deadline = intervention.sla_next_deadline
+            if state == "pending":
+                if deadline and now > deadline:
+                    state = "breached"
+                elif intervention.sla_risk_date and now >= intervention.sla_risk_date:
+                    state = "at_risk"
+                else:
+                    state = "on_track"
+            intervention.sla_state = state
+            intervention.sla_time_left = (
+                intervention._sla_format_delta(deadline - now)
+                if intervention.sla_result == "pending" and deadline
+                else False
+            )
+
+    def _sla_format_delta(self, delta):
+        minutes = int(abs(delta.total_seconds()) // 60)
+        days, minutes = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(minutes, 60)
+        if days:
+            span = self.env._("%(days)s d %(hours)s h", days=days, hours=hours)
+        else:
+            span = self.env._(
+                "%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes
+            )
+        if delta.total_seconds() < 0:
+            return self.env._("%(span)s late", span=span)
+        return self.env._("%(span)s left", span=span)
+
+    def _search_sla_state(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        now = fields.Datetime.now()
+        pending = Domain("sla_result", "=", "pending")
+        late = pending & Domain("sla_next_deadline", "<", now)
+        domains = {
+            "none": Domain("sla_result", "=", False),
+            "met": Domain("sla_result", "=", "met"),
+            "breached": Domain("sla_result", "=", "breached") | late,
+            "at_risk": pending
+            & Domain("sla_risk_date", "<=", now)
+            & Domain("sla_next_deadline", ">=", now),
+            "on_track": pending
+            & (
+                Domain("sla_next_deadline", "=", False)
+                | Domain("sla_risk_date", ">", now)
+            ),
+        }
+        domain = Domain.OR(domains[state] for state in value if state in domains)
+        return ~domain if operator == "not in" else domain
+
+    def write(self, vals):
+        if "sla_responded_on" in vals and not is_trusted(self):
+            raise UserError(
+                self.env._(
+                    "A request is answered when its intervention is scheduled or "
+                    "started: schedule or start it instead of writing the date."
+                )
+            )
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Actions: the request is answered when scheduled or started
+    # ------------------------------------------------------------------
+    def action_schedule(self):
+        result = super().action_schedule()
+        self._sla_mark_responded()
+        return result
+
+    def action_start(self):
+        result = super().action_start()
+        self._sla_mark_responded()
+        return result
+
+    def _sla_mark_responded(self):
+        answered = self.filtered(
+            lambda i: not i.sla_responded_on and i.sla_response_deadline
+        )
+        if answered:
+            trusted(answered).write({"sla_responded_on": fields.Datetime.now()})

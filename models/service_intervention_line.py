@@ -4,7 +4,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import format_date
+from odoo.tools import format_date, format_datetime
 
 from .selections import COST_GROUPS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
@@ -784,3 +784,405 @@ class ServiceInterventionLine(models.Model):
             groups.items(),
             key=lambda item: (item[0][0].name or "", item[0][0].id, item[0][1]),
         )
+
+
+# --------------------------------------------------------------------------
+# Spare parts by scan and the phone dialogs
+# --------------------------------------------------------------------------
+#
+# Spare parts by scan: the "Add part" dialog resolves a scanned or typed
+# code (a serial or lot, a product barcode, an internal reference) into the
+# product and its lot, preferring what is in the technician's van.
+class ServiceInterventionLinePhone(models.Model):
+    _inherit = "service.intervention.line"
+
+    scan_code = fields.Char(
+        string="Scan or Type a Code",
+        store=False,
+        help="Barcode, serial/lot number or internal reference of the part.",
+    )
+    intervention_lot_ids = fields.Many2many(related="intervention_id.lot_ids")
+    # the "Add travel" dialog chooses between the two kinds only
+    travel_kind = fields.Selection(
+        [("travel", "Travel Time"), ("mileage", "Kilometres")],
+        string="Record",
+        compute="_compute_travel_kind",
+        inverse="_inverse_travel_kind",
+    )
+
+    @api.depends("line_type")
+    def _compute_travel_kind(self):
+        for line in self:
+            kind = line.line_type
+            line.travel_kind = kind if kind in ("travel", "mileage") else False
+
+    def _inverse_travel_kind(self):
+        for line in self:
+            if line.travel_kind and line.line_type != line.travel_kind:
+                line.line_type = line.travel_kind
+
+    @api.onchange("travel_kind")
+    def _onchange_travel_kind(self):
+        if self.travel_kind and self.line_type != self.travel_kind:
+            # the product and quantity of the other kind do not carry over
+            self.product_id = False
+            self.quantity = 0.0
+            self.line_type = self.travel_kind
+
+    @api.onchange("scan_code")
+    def _onchange_scan_code(self):
+        if not self.scan_code:
+            return None
+        code = self.scan_code.strip()
+        self.scan_code = False
+        van = self._service_van_location()
+        product, lot = self._service_lookup_code(code, van)
+        self.line_type = "part"
+        self.product_id = product
+        self.lot_id = lot
+        warning = self._service_van_warning(product, lot, van)
+        if warning:
+            return {
+                "warning": {"title": self.env._("Not in your van"), "message": warning}
+            }
+        return None
+
+    def _service_van_location(self):
+        """The user's van (their employee's stock location), else where the
+        job's parts leave from."""
+        company = self.intervention_id.company_id or self.env.company
+        employee = self.env.user.employee_ids.filtered(
+            lambda e: e.company_id == company
+        )[:1]
+        # technicians may not read the van field of employees
+        return (
+            employee.sudo().service_location_id or self.intervention_id.location_id
+        ).sudo()
+
+    @api.model
+    def _service_lookup_code(self, code, van=None):
+        """(product, lot) of a scanned or typed code: a serial or lot number,
+        a product barcode, or an internal reference; in the van first.
+
+        :raise UserError: when no part has this code
+        """
+        code = (code or "").strip()
+        company = self.intervention_id.company_id or self.env.company
+        Lot = self.env["stock.lot"]
+        Product = self.env["product.product"]
+        company_domain = [("company_id", "in", (company.id, False))]
+        lots = Lot.search([("name", "=", code), *company_domain])
+        if lots:
+            lot = self._service_in_van(lots, van, "lot_id")[:1]
+            return lot.product_id, lot
+        products = Product.search([("barcode", "=", code), *company_domain])
+        if not products:
+            products = Product.search(
+                [("default_code", "=ilike", code), *company_domain]
+            )
+        if not products:
+            raise UserError(
+                self.env._(
+                    "No spare part has the code %(code)s (serial, barcode or "
+                    "internal reference): check it, or pick the product by name.",
+                    code=code,
+                )
+            )
+        product = self._service_in_van(products, van, "product_id")[:1]
+        lot = Lot
+        if product.tracking != "none" and van:
+            quants = (
+                self.env["stock.quant"]
+                .sudo()
+                .search(
+                    [
+                        ("product_id", "=", product.id),
+                        ("location_id", "child_of", van.id),
+                        ("lot_id", "!=", False),
+                        ("quantity", ">", 0),
+                    ],
+                    order="in_date, id",
+                    limit=1,
+                )
+            )
+            lot = quants.lot_id.with_env(self.env)
+        return product, lot
+
+    def _service_in_van(self, records, van, field_name):
+        """These products or lots, those with stock in the van first."""
+        if not van or len(records) < 2:
+            return records
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            .search(
+                [
+                    (field_name, "in", records.ids),
+                    ("location_id", "child_of", van.id),
+                    ("quantity", ">", 0),
+                ]
+            )
+        )
+        stocked = quants[field_name].with_env(self.env)
+        return (records & stocked) + (records - stocked)
+
+    def _service_van_warning(self, product, lot, van):
+        """A sentence when the part is not in the van (it may be used all the
+        same: the technician brought it from elsewhere)."""
+        if not product.is_storable or not van:
+            return False
+        available = (
+            self.env["stock.quant"]
+            .sudo()
+            ._get_available_quantity(
+                product.sudo(), van, lot_id=lot.sudo() or None, allow_negative=True
+            )
+        )
+        if available > 0:
+            return False
+        return self.env._(
+            "%(product)s%(lot)s is not in %(location)s: the line is recorded "
+            "anyway; tell the warehouse where the part came from.",
+            product=product.display_name,
+            lot=f" ({lot.name})" if lot else "",
+            location=van.display_name,
+        )
+
+    # ------------------------------------------------------------------
+    # The day's work report (rapportino)
+    # ------------------------------------------------------------------
+    def _service_daily_pages(self):
+        """One page per technician and day of these activity lines: the jobs
+        with their start and end times, the hours per activity type, the
+        travel, km, parts and expenses of those jobs that day, the totals and
+        the technician's signature of the day."""
+        pages = []
+        groups = self._service_daily_groups()
+        if not groups:
+            return pages
+        jobs = self.intervention_id
+        days = {day for (__, day), __ in groups}
+        others = self.search(
+            [
+                ("intervention_id", "in", jobs.ids),
+                ("date", "in", list(days)),
+                ("line_type", "!=", "activity"),
+            ]
+        )
+        signed = {
+            (work_day.employee_id, work_day.date): work_day
+            for work_day in self.env["service.work.day"]
+            .sudo()
+            .search(
+                [
+                    ("employee_id", "in", [key[0].id for key, __ in groups]),
+                    ("date", "in", list(days)),
+                ]
+            )
+        }
+
+        def total(lines, line_type):
+            return sum(
+                lines.filtered(lambda rec: rec.line_type == line_type).mapped(
+                    "quantity"
+                )
+            )
+
+        def time_of(value):
+            return format_datetime(self.env, value, dt_format="HH:mm") if value else ""
+
+        for (employee, day), activities in groups:
+            day_jobs = activities.intervention_id
+            hours_per_type = defaultdict(float)
+            for line in activities:
+                label = line.activity_type_id.name or line.name
+                hours_per_type[label] += line.quantity
+            extra = others.filtered(
+                lambda line, day=day, day_jobs=day_jobs: (
+                    line.date == day and line.intervention_id in day_jobs
+                )
+            )
+
+            pages.append(
+                {
+                    "employee": employee,
+                    "day": day,
+                    "lines": activities,
+                    "other_lines": extra,
+                    "jobs": [
+                        {
+                            "job": job,
+                            "start": time_of(job.actual_start),
+                            "end": time_of(job.actual_end),
+                        }
+                        for job in day_jobs
+                    ],
+                    "hours_per_type": sorted(hours_per_type.items()),
+                    "total_hours": sum(activities.mapped("quantity")),
+                    "total_travel": total(extra, "travel"),
+                    "total_km": total(extra, "mileage"),
+                    "total_parts": total(extra, "part"),
+                    "total_expenses": sum(
+                        extra.filtered(lambda line: line.line_type == "expense").mapped(
+                            "price_subtotal"
+                        )
+                    ),
+                    "total_pays": sum((activities | extra).mapped("price_subtotal")),
+                    "work_day": signed.get((employee, day)),
+                }
+            )
+        return pages
+
+
+# --------------------------------------------------------------------------
+# Deadlines of protocol steps
+# --------------------------------------------------------------------------
+class ServiceInterventionLinePractice(models.Model):
+    """Deadlines of protocol steps on the work lines of a job."""
+
+    _inherit = "service.intervention.line"
+
+    step_deadline = fields.Date(
+        compute="_compute_step_deadline",
+        help="The start of the job plus the step's deadline in days.",
+    )
+    step_late = fields.Boolean(
+        compute="_compute_step_deadline",
+        string="Late Step",
+        help="A protocol step not done by its deadline.",
+    )
+
+    @api.depends(
+        "done",
+        "protocol_step_id.deadline_days",
+        "intervention_id.scheduled_start",
+        "intervention_id.date_request",
+        "intervention_id.state",
+    )
+    @api.depends_context("tz")
+    def _compute_step_deadline(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            days = line.protocol_step_id.deadline_days
+            intervention = line.intervention_id
+            if not days or not intervention:
+                line.step_deadline = False
+                line.step_late = False
+                continue
+            start = intervention._step_start_date()
+            line.step_deadline = fields.Date.add(start, days=days) if start else False
+            line.step_late = bool(
+                line.step_deadline
+                and not line.done
+                and intervention.state not in ("done", "cancelled")
+                and line.step_deadline < today
+            )
+
+
+# --------------------------------------------------------------------------
+# Prepaid hours consumed by a line
+# --------------------------------------------------------------------------
+# written by the consumption when the intervention is done, never by hand
+ALLOWANCE_FIELDS = {
+    "allowance_contract_id",
+    "allowance_hours",
+    "allowance_left",
+    "allowance_period_start",
+}
+
+
+class ServiceInterventionLineAllowance(models.Model):
+    _inherit = "service.intervention.line"
+
+    # consumption of the contract's prepaid hours, written when the
+    # intervention is done (service.intervention._allowance_consume), cleared
+    # when it is re-opened
+    allowance_contract_id = fields.Many2one(
+        "service.contract",
+        string="Prepaid Hours Of",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+    )
+    allowance_hours = fields.Float(
+        string="Prepaid Hours Used", copy=False, readonly=True, digits="Product Unit"
+    )
+    allowance_left = fields.Float(
+        string="Prepaid Hours Left After",
+        copy=False,
+        readonly=True,
+        digits="Product Unit",
+    )
+    allowance_period_start = fields.Date(copy=False, readonly=True)
+
+    @api.depends(
+        "allowance_hours",
+        "allowance_left",
+        "intervention_id.allowance_visit",
+        "intervention_id.allowance_visits_left",
+    )
+    def _compute_coverage(self):
+        return super()._compute_coverage()
+
+    def _service_coverage(self):
+        """Prepaid hours and included visits pay the whole line."""
+        self.ensure_one()
+        if self.line_type == "activity" and self.allowance_hours:
+            return 100.0, self.env._(
+                "Prepaid hours: %(left)s of %(total)s h left after this line",
+                left=f"{self.allowance_left:g}",
+                total=f"{self.allowance_contract_id.allowance_hours:g}",
+            )
+        if (
+            self.line_type in ("travel", "mileage")
+            and self.intervention_id.allowance_visit
+        ):
+            contract = self.intervention_id.contract_id
+            return 100.0, self.env._(
+                "Included visit: %(left)s of %(total)s left",
+                left=self.intervention_id.allowance_visits_left,
+                total=contract.allowance_visits,
+            )
+        return super()._service_coverage()
+
+    def _check_line_change(self, fnames=None):
+        if (
+            fnames is not None
+            and ALLOWANCE_FIELDS & set(fnames)
+            and not is_trusted(self)
+        ):
+            raise UserError(
+                self.env._(
+                    "The prepaid hours a line uses are counted when its "
+                    "intervention is done: they cannot be changed by hand."
+                )
+            )
+        return super()._check_line_change(fnames)
+
+    def _allowance_overage_values(self, quantity):
+        """The values of the line that bills the ``quantity`` of this line
+        beyond the prepaid hours: the same work, at the same price, covered
+        as the contract covers labour."""
+        self.ensure_one()
+        values = {
+            "intervention_id": self.intervention_id.id,
+            "line_type": self.line_type,
+            "activity_type_id": self.activity_type_id.id,
+            "protocol_step_id": self.protocol_step_id.id,
+            "date": self.date,
+            "name": self.name,
+            "quantity": quantity,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+            "product_id": self.product_id.id,
+            "uom_id": self.uom_id.id,
+            "employee_id": self.employee_id.id,
+            "object_lot_id": self.object_lot_id.id,
+            "object_id": self.object_id.id,
+            "billable": self.billable,
+            "done": self.done,
+            "sequence": self.sequence,
+        }
+        if self.analytic_distribution:
+            values["analytic_distribution"] = self.analytic_distribution
+        return values
