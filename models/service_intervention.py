@@ -1382,12 +1382,13 @@ class ServiceInterventionPhone(models.Model):
                 self.env._("Your timer on %(name)s is not running.", name=self.name)
             )
         employee = self._service_my_employee()
+        # times are stored to the second: a timer started and stopped within
+        # the same second still counts (one increment, like any short job)
         hours = timer._service_round_up(
-            timer._service_hours(), self.company_id.service_time_increment
+            max(timer._service_hours(), 1 / 3600),
+            self.company_id.service_time_increment,
         )
         timer.unlink()
-        if not hours:
-            return True
         line = self.env["service.intervention.line"].create(
             {
                 "intervention_id": self.id,

@@ -115,6 +115,15 @@ class TestPhoneTimer(PhoneCommon):
             job.action_timer_stop()
         self.assertEqual(self._my_line(self.technician).quantity, 1.0)
 
+    def test_stopped_within_the_same_second_counts_one_increment(self):
+        job = self.job.with_user(self.tech_user)
+        with freeze_time("2026-11-02 09:00:00"):
+            job.action_timer_start()
+            action = job.action_timer_stop()
+        line = self._my_line(self.technician)
+        self.assertEqual(line.quantity, 0.25)
+        self.assertEqual(action["res_id"], line.id)
+
     def test_each_technician_has_their_own_timer(self):
         tess = self.job.with_user(self.tech_user)
         ugo = self.job.with_user(self.helper_user)
