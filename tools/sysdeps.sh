@@ -23,7 +23,7 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 ||
   need python3-venv "the virtualenv in .venv"
 [ -n "$py_include" ] && [ -f "$py_include/Python.h" ] ||
   need python3-dev "building psycopg2 and python-ldap"
-command -v gcc >/dev/null 2>&1 || need build-essential "a C compiler for psycopg2 and python-ldap"
+command -v gcc >/dev/null 2>&1 || need build-essential "compiling psycopg2 and python-ldap (a C compiler)"
 command -v pg_config >/dev/null 2>&1 || [ -f /usr/include/postgresql/libpq-fe.h ] ||
   need libpq-dev "psycopg2 (Odoo's PostgreSQL driver)"
 [ -f /usr/include/ldap.h ] || need libldap2-dev "python-ldap (in Odoo's requirements)"
