@@ -80,6 +80,30 @@ new Promise((resolve) => {
 })
 """
 
+SEARCH_CUSTOMER = r"""
+new Promise(async (resolve) => {
+    const wait = (ms) => new Promise((done) => setTimeout(done, ms));
+    const input = document.querySelector('.o_searchview_input');
+    if (!input) {
+        resolve('no search box');
+        return;
+    }
+    input.focus();
+    input.value = 'Hotel Bellavista';
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    await wait(800);
+    const items = [...document.querySelectorAll('.o_searchview_autocomplete a')];
+    const item = items.find((a) => /Search\s+Customer\s+for/.test(a.textContent));
+    if (!item) {
+        resolve('no Customer search');
+        return;
+    }
+    item.click();
+    await wait(1500);
+    resolve('');
+})
+"""
+
 SHOTS = [
     (
         "screenshot_planning",
@@ -108,7 +132,7 @@ SHOTS = [
         ("admin", "admin"),
         "/odoo/action-service_management.action_service_installed_base",
         DESKTOP,
-        None,
+        SEARCH_CUSTOMER,
     ),
     (
         "screenshot_contract",
