@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
-from odoo.tools import format_date
+from odoo.fields import Command
+from odoo.tools import float_round, format_date
 
 from .selections import CONTRACT_READERS, WORK_READERS
 from .service_document_mixin import open_action
@@ -32,9 +35,10 @@ class AccountMove(models.Model):
         groups=WORK_READERS,
     )
 
-    # the same contract period is never invoiced twice (cancelled invoices aside)
-    _service_contract_period_uniq = models.UniqueIndex(
-        "(service_contract_id, service_period_start) "
+    # the same contract period is never invoiced (or credited) twice,
+    # cancelled invoices aside
+    _service_contract_period_type_uniq = models.UniqueIndex(
+        "(service_contract_id, service_period_start, move_type) "
         "WHERE state != 'cancel' AND service_contract_id IS NOT NULL",
         "This contract period is already invoiced.",
     )
@@ -67,24 +71,94 @@ class AccountMove(models.Model):
 
     def _service_release_periods(self):
         """A cancelled or deleted invoice makes its contract period billable
-        again: the contract's next invoice date goes back to it."""
-        for move in self.sudo().filtered("service_period_start"):
-            contract = move.service_contract_id
-            due = move.service_period_start
-            if contract.recurring_invoicing_mode == "in_arrears":
-                due = due + contract._interval_delta()
-            if not contract.next_invoice_date or due < contract.next_invoice_date:
-                contract.next_invoice_date = due
-                contract.message_post(
-                    body=self.env._(
-                        "Invoice %(invoice)s cancelled: the period from %(date)s is "
-                        "billable again.",
-                        invoice=move.name
-                        if move.name not in (False, "/")
-                        else (move.display_name),
-                        date=format_date(self.env, move.service_period_start),
-                    )
+        again: the contract's last invoiced day goes back before it and its
+        next invoice date to when that period is due."""
+        invoices = self.sudo().filtered(
+            lambda m: m.service_period_start and m.move_type == "out_invoice"
+        )
+        for move in invoices:
+            contract = move.service_contract_id._service_trusted()
+            before = move.service_period_start - relativedelta(days=1)
+            if contract.invoiced_until and contract.invoiced_until > before:
+                contract.with_context(tracking_disable=True).write(
+                    {
+                        "invoiced_until": before
+                        if before >= contract.date_start
+                        else False
+                    }
                 )
+            contract.message_post(
+                body=self.env._(
+                    "Invoice %(invoice)s cancelled: the period from %(date)s is "
+                    "billable again.",
+                    invoice=move.name
+                    if move.name not in (False, "/")
+                    else (move.display_name),
+                    date=format_date(self.env, move.service_period_start),
+                )
+            )
+        # deleted invoices are still there: they no longer count
+        invoices.service_contract_id.with_context(
+            service_released_move_ids=invoices.ids
+        )._reset_next_invoice_date()
+
+    def _service_prepare_credit_values(self):
+        """The credit note of the days of this contract invoice after its
+        contract's end (closed early): each line credited pro rata of the
+        days it billed, with its own taxes and accounts."""
+        self.ensure_one()
+        contract = self.service_contract_id
+        first = max(
+            self.service_period_start, contract.date_end + relativedelta(days=1)
+        )
+        billed_days = (self.service_period_end - self.service_period_start).days + 1
+        credited_days = (self.service_period_end - first).days + 1
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        reader_env = self.env["service.invoicing"]._reader_env(self.partner_id)
+        label = reader_env._(
+            "Credit for %(start)s–%(end)s: contract %(contract)s closed on %(date)s",
+            start=format_date(reader_env, first),
+            end=format_date(reader_env, self.service_period_end),
+            contract=contract.name,
+            date=format_date(reader_env, contract.date_end),
+        )
+        lines = []
+        products = self.invoice_line_ids.filtered(
+            lambda move_line: move_line.display_type == "product"
+        )
+        for line in products:
+            values = {
+                "product_id": line.product_id.id,
+                "name": f"{line.name}\n{label}",
+                "quantity": line.quantity,
+                "product_uom_id": line.product_uom_id.id,
+                "price_unit": float_round(
+                    line.price_unit * credited_days / billed_days,
+                    precision_digits=digits,
+                ),
+                "discount": line.discount,
+                "tax_ids": [Command.set(line.tax_ids.ids)],
+                "account_id": line.account_id.id,
+                "service_contract_id": contract.id,
+            }
+            if line.analytic_distribution:
+                values["analytic_distribution"] = line.analytic_distribution
+            lines.append(Command.create(values))
+        return {
+            "move_type": "out_refund",
+            "partner_id": self.partner_id.id,
+            "partner_shipping_id": self.partner_shipping_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "fiscal_position_id": self.fiscal_position_id.id,
+            "invoice_user_id": self.invoice_user_id.id,
+            "invoice_origin": contract.name,
+            "reversed_entry_id": self.id if self.state == "posted" else False,
+            "service_contract_id": contract.id,
+            "service_period_start": first,
+            "service_period_end": self.service_period_end,
+            "invoice_line_ids": lines,
+        }
 
     def action_view_service_contract(self):
         self.ensure_one()

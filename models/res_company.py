@@ -47,9 +47,12 @@ class ResCompany(models.Model):
         help="Service product that prices travel lines of interventions.",
     )
     service_invoice_prorata = fields.Boolean(
-        string="Pro-rata Last Period",
+        string="Pro-rata Partial Periods",
         default=True,
-        help="A contract ending within a period is invoiced for its days only.",
+        help="A period cut by the contract's end, its close or a renewal is "
+        "invoiced for its days only, and closing a contract credits the days "
+        "already invoiced after its close. Off: every period is invoiced in "
+        "full once, and stays so.",
     )
     service_work_invoice_grouping = fields.Selection(
         [

@@ -43,27 +43,46 @@ class SaleOrder(models.Model):
         )
 
     def _service_create_contracts(self):
-        """One contract per order and contract configuration of its lines."""
-        vals_list = []
+        """One contract per order and contract configuration of its lines,
+        once: every line of a group is linked to its contract, so confirming
+        again creates nothing twice; a contract cancelled with its order
+        comes back from draft, priced as the order is now."""
+        vals_list, lines_list, revived = [], [], {}
         for order in self:
-            done_lines = order.service_contract_ids.sale_line_id
             groups = defaultdict(lambda: self.env["sale.order.line"])
             for line in order.order_line:
+                contract = line.service_contract_id
                 if (
                     line.display_type
                     or not line.product_id.service_contract_product
-                    or line in done_lines
+                    or (contract and contract.state != "cancelled")
                 ):
                     continue
                 groups[order._service_contract_key(line)] |= line
-            vals_list += [
-                order._service_prepare_contract_values(key, lines)
-                for key, lines in groups.items()
-            ]
+            for key, lines in groups.items():
+                values = order._service_prepare_contract_values(key, lines)
+                former = lines.service_contract_id.sudo().filtered(
+                    lambda c: c.state == "cancelled" and not c.invoice_ids
+                )[:1]
+                if former:
+                    revived[former] = (values, lines)
+                else:
+                    vals_list.append(values)
+                    lines_list.append(lines)
         # a side effect of a confirmation the user may do: the contract is
         # created as admin (a salesman may not read the protocols it plans),
         # with the confirming user as author of its messages
-        contracts = self.env["service.contract"].sudo().create(vals_list)
+        Contract = self.env["service.contract"].sudo()
+        contracts = Contract.create(vals_list)
+        for contract, lines in zip(contracts, lines_list, strict=True):
+            lines.sudo().service_contract_id = contract
+        for contract, (values, lines) in revived.items():
+            contract.action_draft()
+            contract._service_trusted().write(
+                dict(values, line_ids=[Command.clear()] + values["line_ids"])
+            )
+            lines.sudo().service_contract_id = contract
+            contracts |= contract
         auto = contracts.filtered(lambda c: c.company_id.service_contract_auto_start)
         # a flat rate sold at no charge stays a draft to complete, the order
         # is confirmed all the same
@@ -82,6 +101,28 @@ class SaleOrder(models.Model):
                 )
             )
         return contracts.with_env(self.env)
+
+    def _action_cancel(self):
+        """Cancel the order's contracts with it when they have billed nothing;
+        those already invoiced stay, with a note on the order and on them to
+        close or credit them by hand."""
+        result = super()._action_cancel()
+        contracts = self.sudo().service_contract_ids.filtered(
+            lambda c: c.state in ("draft", "running")
+        )
+        invoiced = contracts.filtered("invoice_ids")
+        (contracts - invoiced).action_cancel()
+        for contract in invoiced:
+            body = self.env._(
+                "Order %(order)s was cancelled, but contract %(contract)s already "
+                "has invoices: it keeps running. Close it, and credit its invoices "
+                "if needed.",
+                order=contract.sale_order_id.name,
+                contract=contract.name,
+            )
+            contract.message_post(body=body)
+            contract.sale_order_id.message_post(body=body)
+        return result
 
     def _service_prepare_contract_values(self, key, lines):
         self.ensure_one()
@@ -112,7 +153,7 @@ class SaleOrder(models.Model):
             "date_end": date_end,
             "renewal_months": duration or 12,
             "sale_order_id": self.id,
-            "sale_line_id": lines[0].id,
+            "sale_line_id": lines[:1].id,
             **self._service_prepare_allowance_values(lines),
             "protocol_ids": [
                 Command.set(
@@ -178,3 +219,34 @@ class SaleOrder(models.Model):
         else:
             action["domain"] = [("sale_order_id", "=", self.id)]
         return action
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    # the contract this line sold: it bills the fee, not the order
+    service_contract_id = fields.Many2one(
+        "service.contract",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+
+    @api.depends("service_contract_id")
+    def _compute_qty_to_invoice(self):
+        """A line that sold a service contract is invoiced through its
+        contract, period by period: nothing to invoice on the order (as OCA
+        ``product_contract``), so its fee is never billed twice."""
+        result = super()._compute_qty_to_invoice()
+        for line in self:
+            if line.service_contract_id:
+                line.qty_to_invoice = 0.0
+        return result
+
+    @api.depends("service_contract_id")
+    def _compute_untaxed_amount_to_invoice(self):
+        result = super()._compute_untaxed_amount_to_invoice()
+        for line in self:
+            if line.service_contract_id:
+                line.untaxed_amount_to_invoice = 0.0
+        return result

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
@@ -9,18 +9,20 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import float_round, format_date
+from odoo.tools import SQL, float_round, format_date
 
 from .selections import (
     BILLING_METHODS,
     CONTRACT_TYPES,
     INTERVAL_TYPES,
     INVOICE_READERS,
+    MAX_INTERVAL_NUMBER,
     WORK_READERS,
     interval_delta,
+    period_bounds,
 )
 from .service_contract_line import changes_fees
-from .service_document_mixin import open_action
+from .service_document_mixin import open_action, trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -54,7 +56,21 @@ PROTECTED_FIELDS = {
     "recurring_interval_type",
     "recurring_invoicing_mode",
     "billing_method",
+    "next_invoice_date",
+    "pricelist_id",
+    "currency_id",
+    "fiscal_position_id",
 }
+# changing these moves the next invoice date to the next due period
+BILLING_FIELDS = {
+    "date_end",
+    "recurring_interval_number",
+    "recurring_interval_type",
+    "recurring_invoicing_mode",
+    "billing_method",
+}
+# a run "on" this date invoices nothing: what is due when, without billing
+EARLIEST = date.min
 MONTHS_PER_UNIT = {"day": 12 / 365.0, "week": 12 / 52.0, "month": 1.0, "year": 12.0}
 
 
@@ -149,8 +165,29 @@ class ServiceContract(models.Model):
         help="In advance: a period is invoiced on its first day. "
         "In arrears: the day after it ends.",
     )
-    # not tracked: invoicing moves it for thousands of contracts at once
-    next_invoice_date = fields.Date(copy=False, index=True)
+    # tracked for people; the invoicing engine moves it without tracking
+    next_invoice_date = fields.Date(
+        copy=False,
+        index=True,
+        tracking=True,
+        help="When the next invoice is issued. Invoicing sets it; moving it "
+        "later postpones the next invoice (no day is skipped: the periods due "
+        "by then are invoiced together).",
+    )
+    invoiced_until = fields.Date(
+        string="Invoiced Up To",
+        copy=False,
+        readonly=True,
+        help="The last day of the contract already invoiced: the next invoice "
+        "starts the day after.",
+    )
+    date_term_start = fields.Date(
+        string="Current Term From",
+        copy=False,
+        readonly=True,
+        help="First day of the current term: the start, then the day after "
+        "the previous end at each renewal. Prepaid hours per term refill then.",
+    )
     line_ids = fields.One2many(
         "service.contract.line", "contract_id", string="Fee Lines", copy=True
     )
@@ -253,8 +290,8 @@ class ServiceContract(models.Model):
         "Coverage percentages must be between 0 and 100.",
     )
     _renewal_months_positive = models.Constraint(
-        "CHECK(renewal_months > 0)",
-        "The renewal term of a contract must be at least one month.",
+        "CHECK(renewal_months BETWEEN 1 AND 120)",
+        "The renewal term of a contract must be between 1 and 120 months.",
     )
     # the contracts due for invoicing (service.invoicing._due_contract_domain)
     _due_invoice_idx = models.Index(
@@ -365,7 +402,7 @@ class ServiceContract(models.Model):
                     )
                 )
 
-    @api.constrains("recurring_interval_number")
+    @api.constrains("recurring_interval_number", "recurring_interval_type")
     def _check_interval(self):
         for contract in self:
             if contract.recurring_interval_number <= 0:
@@ -375,6 +412,22 @@ class ServiceContract(models.Model):
                         "not possible; enter 1 or more.",
                         name=contract.name,
                         number=contract.recurring_interval_number,
+                    )
+                )
+            limit = MAX_INTERVAL_NUMBER[contract.recurring_interval_type]
+            if contract.recurring_interval_number > limit:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s: invoice every %(number)s %(unit)s is "
+                        "too long; enter at most %(limit)s (ten years).",
+                        name=contract.name,
+                        number=contract.recurring_interval_number,
+                        unit=dict(
+                            self._fields[
+                                "recurring_interval_type"
+                            ]._description_selection(self.env)
+                        )[contract.recurring_interval_type],
+                        limit=limit,
                     )
                 )
 
@@ -418,13 +471,19 @@ class ServiceContract(models.Model):
                     )
                 )
 
-    @api.constrains("state", "next_invoice_date", "billing_method")
+    @api.constrains(
+        "state", "next_invoice_date", "billing_method", "date_start", "date_end"
+    )
     def _check_next_invoice_date(self):
+        if self.env.context.get("service_next_invoice_pending"):
+            return  # set again right after, from the new terms
         for contract in self:
+            next_date = contract.next_invoice_date
             if (
                 contract.state == "running"
                 and contract.billing_method == "flat_rate"
-                and not contract.next_invoice_date
+                and not next_date
+                and not contract._is_fully_invoiced()
             ):
                 raise ValidationError(
                     self.env._(
@@ -433,44 +492,131 @@ class ServiceContract(models.Model):
                         name=contract.name,
                     )
                 )
+            if not next_date:
+                continue
+            # in arrears the last period is invoiced the day after the end
+            last = contract.date_end and contract.date_end + relativedelta(days=1)
+            if next_date < contract.date_start or (last and next_date > last):
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s: the next invoice date (%(date)s) must "
+                        "be between its start (%(start)s) and the day after its "
+                        "end (%(end)s).",
+                        name=contract.name,
+                        date=format_date(self.env, next_date),
+                        start=format_date(self.env, contract.date_start),
+                        end=format_date(self.env, last) if last else "-",
+                    )
+                )
+
+    def _is_fully_invoiced(self):
+        """True when every day up to the end of the contract is invoiced."""
+        self.ensure_one()
+        return bool(
+            self.date_end
+            and self.invoiced_until
+            and self.invoiced_until >= self.date_end
+        )
 
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
     def write(self, vals):
+        vals = dict(vals)
+        reason = (vals.pop("change_reason", None) or "").strip()
         protected = PROTECTED_FIELDS.intersection(vals)
         if "line_ids" in protected and not changes_fees(vals["line_ids"]):
             protected.discard("line_ids")
-        if protected and not self._service_is_trusted():
-            running = self.filtered(lambda c: c.state == "running")
-            if running:
-                reason = (vals.get("change_reason") or "").strip()
-                if not reason:
-                    raise UserError(
-                        self.env._(
-                            "Contract %(names)s is running: enter a reason for "
-                            "changing %(fields)s.",
-                            names=", ".join(running.mapped("name")),
-                            fields=", ".join(
-                                self._fields[f].get_description(self.env)["string"]
-                                for f in sorted(protected)
-                            ),
-                        )
-                    )
-                before = {c: c._service_protected_values(protected) for c in running}
-                result = super(ServiceContract, self._service_trusted()).write(
-                    dict(vals, change_reason=False)
+        trusted = self._service_is_trusted()
+        running = (
+            self.filtered(lambda c: c.state == "running")
+            if protected and not trusted
+            else self.browse()
+        )
+        if not running:
+            return super().write(vals)
+        if not reason:
+            raise UserError(
+                self.env._(
+                    "Contract %(names)s is running: enter a reason for "
+                    "changing %(fields)s.",
+                    names=", ".join(running.mapped("name")),
+                    fields=", ".join(
+                        self._fields[f].get_description(self.env)["string"]
+                        for f in sorted(protected)
+                    ),
                 )
-                for contract in running:
-                    contract._service_log_change(
-                        before[contract],
-                        contract._service_protected_values(protected),
-                        reason,
+            )
+        running._check_running_change(vals)
+        before = {c: c._service_protected_values(protected) for c in running}
+        # the reason lets through the protected fields it was given for,
+        # nothing else: the other values are written with the user's rights
+        changes = {fname: vals.pop(fname) for fname in protected}
+        if vals:
+            # first what needs no reason, with the user's rights: a refused
+            # value leaves the protected ones unwritten too
+            super().write(vals)
+        reset = "next_invoice_date" not in changes and protected & BILLING_FIELDS
+        # the next invoice date is set again below, from the new terms
+        # logged below with the reason, not tracked field by field
+        super(
+            ServiceContract,
+            running._service_trusted().with_context(
+                tracking_disable=True, service_next_invoice_pending=reset
+            ),
+        ).write(dict(changes, next_invoice_date=False) if reset else changes)
+        if self - running:
+            super(ServiceContract, self - running).write(changes)
+        if reset:
+            running._reset_next_invoice_date()
+        for contract in running:
+            contract._service_log_change(
+                before[contract],
+                contract._service_protected_values(protected),
+                reason,
+            )
+        return True
+
+    def _check_running_change(self, vals):
+        """What a reason cannot justify on a running contract: moving the
+        start or the end over days already invoiced, or changing the
+        currency of its invoices."""
+        for contract in self:
+            invoiced = contract.invoiced_until
+            start = vals.get("date_start")
+            if start and invoiced and fields.Date.to_date(start) != contract.date_start:
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s is invoiced up to %(date)s: its start "
+                        "cannot move any more. Close it and start a new one.",
+                        name=contract.name,
+                        date=format_date(self.env, invoiced),
                     )
-                return result
-        if "change_reason" in vals:
-            vals = dict(vals, change_reason=False)
-        return super().write(vals)
+                )
+            end = vals.get("date_end")
+            if end and invoiced and fields.Date.to_date(end) < invoiced:
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s is invoiced up to %(date)s: its end "
+                        "cannot be earlier. Close it on the day it ends instead: "
+                        "the days invoiced after are credited.",
+                        name=contract.name,
+                        date=format_date(self.env, invoiced),
+                    )
+                )
+            if (
+                "currency_id" in vals
+                and vals["currency_id"] != contract.currency_id.id
+                and contract.invoiced_until
+            ):
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s already has invoices in %(currency)s: "
+                        "its currency cannot change.",
+                        name=contract.name,
+                        currency=contract.currency_id.name,
+                    )
+                )
 
     def _service_protected_values(self, fnames):
         """{label: displayed value} of ``fnames``, to log what changed."""
@@ -529,17 +675,156 @@ class ServiceContract(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-    def _first_invoice_date(self):
-        self.ensure_one()
-        if self.recurring_invoicing_mode == "in_advance":
-            return self.date_start
-        return self.date_start + self._interval_delta()
-
     def _interval_delta(self):
         self.ensure_one()
         return interval_delta(
             self.recurring_interval_number, self.recurring_interval_type
         )
+
+    def _period_bounds(self, day):
+        """(first day, last day) of the invoicing period containing ``day``:
+        periods are counted from the start, never chained (see
+        ``selections.period_bounds``). Prepaid hours per period use the same
+        boundaries."""
+        self.ensure_one()
+        return period_bounds(
+            self.date_start,
+            self.recurring_interval_number or 1,
+            self.recurring_interval_type or "month",
+            day,
+        )
+
+    def _next_unbilled_day(self):
+        self.ensure_one()
+        if self.invoiced_until and self.invoiced_until >= self.date_start:
+            return self.invoiced_until + relativedelta(days=1)
+        return self.date_start
+
+    def _due_periods(self, date, covered=(), limit=500):
+        """The pieces of the contract to invoice on ``date``, oldest first,
+        and the markers after them.
+
+        A piece is the part of an invoicing period (see ``_period_bounds``)
+        not yet invoiced and within the contract: from the day after the last
+        invoiced day to the end of its period, the end of the contract or the
+        next span already invoiced (``covered``, after a cancelled invoice),
+        whichever comes first. In advance a piece is due from the first day
+        of its period, in arrears the day after it. A piece shorter than its
+        period bills the share of its days (pro-rata, the company's setting),
+        else the whole fee once per period: a piece whose period was already
+        billed in full bills nothing.
+
+        :param covered: [(first day, last day)] of this contract's invoices
+            at or after the next unbilled day
+        :param limit: pieces at most (the next run goes on)
+        :return: ([{start, end, invoice_date, ratio, days, period_days,
+            remainder}], {next_invoice_date, invoiced_until})
+        :raise OverflowError, ValueError: dates out of the calendar
+        """
+        self.ensure_one()
+        one = relativedelta(days=1)
+        prorata = self.company_id.service_invoice_prorata
+        in_advance = self.recurring_invoicing_mode == "in_advance"
+        last_day = self.date_end
+        spans = sorted(covered or ())
+        day = self._next_unbilled_day()
+        periods = []
+        while (not last_day or day <= last_day) and len(periods) < limit:
+            span = next((b for a, b in spans if a <= day <= b), None)
+            if span:
+                day = span + one
+                continue
+            period_start, period_end = self._period_bounds(day)
+            end = min(period_end, last_day) if last_day else period_end
+            end = min([end] + [a - one for a, b in spans if a > day])
+            due = period_start if in_advance else end + one
+            if due > date:
+                return periods, {
+                    "next_invoice_date": due,
+                    "invoiced_until": day - one if day > self.date_start else False,
+                }
+            days = (end - day).days + 1
+            period_days = (period_end - period_start).days + 1
+            period = {
+                "start": day,
+                "end": end,
+                "invoice_date": day if in_advance else end + one,
+                "ratio": 1.0,
+                "days": None,
+                "period_days": None,
+                "remainder": False,
+            }
+            if days != period_days:
+                if prorata:
+                    period.update(
+                        ratio=days / period_days, days=days, period_days=period_days
+                    )
+                elif day != period_start:
+                    # its period's fee was billed in full with its first days
+                    period.update(ratio=0.0, remainder=True)
+            periods.append(period)
+            day = end + one
+        if len(periods) >= limit and (not last_day or day <= last_day):
+            next_date = day  # the rest is due as well: the next run goes on
+        else:
+            next_date = False
+        return periods, {"next_invoice_date": next_date, "invoiced_until": day - one}
+
+    def _next_due_date(self, covered=None):
+        """When the first piece not yet invoiced is due (False: none left)."""
+        self.ensure_one()
+        __, markers = self._due_periods(EARLIEST, covered)
+        return markers["next_invoice_date"]
+
+    def _reset_next_invoice_date(self):
+        """Set the next invoice date to when the next piece is due (none when
+        every day to the end is invoiced): after a start, a renewal, a close,
+        a change of the dates or the invoicing, a cancelled invoice."""
+        billed = self.filtered(
+            lambda c: (
+                c.state in ("running", "expired", "closed")
+                and c.billing_method == "flat_rate"
+            )
+        )
+        covered = self.env["service.invoicing"]._covered_spans(billed)
+        ids_by_date = defaultdict(list)
+        for contract in self:
+            next_date = False
+            if contract in billed:
+                try:
+                    next_date = contract._next_due_date(covered.get(contract.id))
+                except (OverflowError, ValueError):
+                    continue  # reported by the invoicing run
+            if contract.next_invoice_date != next_date:
+                ids_by_date[next_date].append(contract.id)
+        for next_date, ids in ids_by_date.items():
+            self.browse(ids)._service_trusted().with_context(
+                tracking_disable=True
+            ).write({"next_invoice_date": next_date})
+
+    def action_reprice_fees(self):
+        """Price the fee lines of running contracts again from their
+        pricelist, with the reason given in the context (the form passes its
+        Reason for Change); logged on the chatter."""
+        reason = (self.env.context.get("service_change_reason") or "").strip()
+        running = self.filtered(lambda c: c.state == "running")
+        if running and not reason:
+            raise UserError(
+                self.env._(
+                    "Contract %(names)s is running: enter a reason for changing "
+                    "its fees before updating the prices.",
+                    names=", ".join(running.mapped("name")),
+                )
+            )
+        for contract in self:
+            before = contract._service_protected_values({"line_ids"})
+            for line in contract.line_ids.filtered("product_id"):
+                trusted(line).write({"price_unit": line._get_pricelist_price()})
+            if contract in running:
+                contract._service_log_change(
+                    before, contract._service_protected_values({"line_ids"}), reason
+                )
+        return True
 
     def action_start(self):
         for contract in self:
@@ -553,12 +838,12 @@ class ServiceContract(models.Model):
                 )
             # a flat-rate contract needs a positive fee per period
             self.env["service.invoicing"]._check_contract_fee(contract)
+        for contract in self:
             vals = {"state": "running"}
-            if (
-                contract.billing_method == "flat_rate"
-                and not contract.next_invoice_date
-            ):
-                vals["next_invoice_date"] = contract._first_invoice_date()
+            if not contract.date_term_start:
+                vals["date_term_start"] = contract.date_start
+            if contract.billing_method == "flat_rate":
+                vals["next_invoice_date"] = contract._next_due_date()
             contract._service_trusted().write(vals)
         # a customer's first running contract starts their "new customer"
         # practices
@@ -566,11 +851,33 @@ class ServiceContract(models.Model):
         return True
 
     def action_close(self):
+        return self._close(fields.Date.context_today(self))
+
+    def _close(self, date):
+        """Close the contracts on ``date``, their last day under contract:
+        nothing is invoiced after it. With pro-rata, days already invoiced
+        after it (in advance) are credited."""
         self._check_state(
             ("running", "expired"),
             self.env._("Contract %(name)s is %(state)s: it cannot be closed."),
         )
-        self._service_trusted().write({"state": "closed"})
+        for contract in self:
+            if date < contract.date_start:
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s starts on %(start)s: it cannot close "
+                        "before. Cancel it instead.",
+                        name=contract.name,
+                        start=format_date(self.env, contract.date_start),
+                    )
+                )
+        for contract in self:
+            vals = {"state": "closed", "next_invoice_date": False}
+            if not contract.date_end or contract.date_end > date:
+                vals["date_end"] = date
+            contract._service_trusted().write(vals)
+        self.env["service.invoicing"]._credit_after_close(self)
+        self._reset_next_invoice_date()
         return True
 
     def action_cancel(self):
@@ -578,7 +885,9 @@ class ServiceContract(models.Model):
             ("draft", "running"),
             self.env._("Contract %(name)s is %(state)s: it cannot be cancelled."),
         )
-        self._service_trusted().write({"state": "cancelled"})
+        self._service_trusted().write(
+            {"state": "cancelled", "next_invoice_date": False}
+        )
         return True
 
     def action_draft(self):
@@ -620,8 +929,8 @@ class ServiceContract(models.Model):
         # an index set before it was bounded would still zero the fees
         self.company_id._check_service_renewal_price_index()
         index = self.company_id.service_renewal_price_index
-        old_end = self.date_end or fields.Date.context_today(self)
-        end = old_end
+        end = self.date_end or fields.Date.context_today(self)
+        term_start = self.date_term_start or self.date_start
         prices = {line: line.price_unit for line in self.line_ids}
         terms = 0
         while not terms or (until and end < until):
@@ -629,20 +938,26 @@ class ServiceContract(models.Model):
             self.env["service.invoicing"]._check_contract_fee(
                 self, index=index, prices=prices
             )
-            end += relativedelta(months=self.renewal_months)
+            term_start = end + relativedelta(days=1)
+            try:
+                end += relativedelta(months=self.renewal_months)
+            except (OverflowError, ValueError) as error:
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s cannot renew by %(months)s months: its "
+                        "end would leave the calendar. Enter a shorter renewal "
+                        "term.",
+                        name=self.name,
+                        months=self.renewal_months,
+                    )
+                ) from error
             if index:
                 prices = {
                     line: line.currency_id.round(price * (1 + index / 100.0))
                     for line, price in prices.items()
                 }
             terms += 1
-        values = {"date_end": end, "state": "running"}
-        if (
-            self.billing_method == "flat_rate"
-            and not self.next_invoice_date
-            and self.state == "expired"
-        ):
-            values["next_invoice_date"] = old_end + relativedelta(days=1)
+        values = {"date_end": end, "state": "running", "date_term_start": term_start}
         date = format_date(self.env, end)
         if not index:
             body = self.env._("Contract renewed until %(date)s.", date=date)
@@ -678,13 +993,19 @@ class ServiceContract(models.Model):
                 line_ids_by_price[price].append(line.id)
             key = tuple(sorted(plan["values"].items()))
             contract_ids_by_values[key].append(contract.id)
-        trusted_self = self._service_trusted()
+        # the next invoice date is set again below, from the new end
+        trusted_self = self._service_trusted().with_context(
+            service_next_invoice_pending=True
+        )
         Line = trusted_self.env["service.contract.line"]
         for price, line_ids in line_ids_by_price.items():
             Line.browse(line_ids).write({"price_unit": price})
         for key, contract_ids in contract_ids_by_values.items():
             trusted_self.browse(contract_ids).write(dict(key))
-        self.browse([contract.id for contract in plans])._message_log_batch(
+        renewed = self.browse([contract.id for contract in plans])
+        # invoicing goes on from the day after the last invoiced day
+        renewed._reset_next_invoice_date()
+        renewed._message_log_batch(
             bodies={contract.id: plan["body"] for contract, plan in plans.items()}
         )
 
@@ -849,7 +1170,6 @@ ALLOWANCE_PERIODS = [
     ("period", "Per Invoicing Period"),
     ("term", "Per Contract Term"),
 ]
-UNIT_DAYS = {"day": 1, "week": 7, "month": 28, "year": 365}
 
 
 class ServiceContractAllowance(models.Model):
@@ -983,21 +1303,31 @@ class ServiceContractAllowance(models.Model):
     # ------------------------------------------------------------------
     def _allowance_bucket(self, date):
         """The first day of the allowance period ``date`` falls in: the
-        contract's start for a term allowance, else the start of its invoicing
-        period (every Invoice Every units from the contract's start)."""
+        start of the current term (the contract's start, then the day after
+        the previous end at each renewal) for a term allowance, else the
+        start of its invoicing period, with the boundaries of invoicing."""
         self.ensure_one()
         start = self.date_start
-        if self.allowance_period == "term" or not date or date <= start:
+        if not date or date <= start:
             return start
-        number = self.recurring_interval_number or 1
-        unit = self.recurring_interval_type or "month"
-        # jump close to the period, then step: no drift from month ends
-        k = max(int((date - start).days / (UNIT_DAYS[unit] * number)) - 1, 0)
-        while start + interval_delta(number * (k + 1), unit) <= date:
-            k += 1
-        while k and start + interval_delta(number * k, unit) > date:
-            k -= 1
-        return start + interval_delta(number * k, unit)
+        if self.allowance_period == "term":
+            term = self.date_term_start or start
+            return term if date >= term else start
+        return self._period_bounds(date)[0]
+
+    def _allowance_lock(self):
+        """Serialise the consumption of these contracts' prepaid hours: the
+        row update waits for a transaction consuming them at the same time,
+        and once it has committed makes this one fail with a serialisation
+        error, retried by Odoo with the hours that transaction left."""
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE service_contract SET allowance_alert_period = "
+                    "allowance_alert_period WHERE id IN %s",
+                    tuple(self.ids),
+                )
+            )
 
     def _allowance_usage(self):
         """{contract id: {"hours": {period start: hours}, "visits": {period
@@ -1057,11 +1387,10 @@ class ServiceContractAllowance(models.Model):
         """How many allowance periods began from the contract's start to the
         one starting at ``bucket`` (included)."""
         self.ensure_one()
-        number = self.recurring_interval_number or 1
-        unit = self.recurring_interval_type or "month"
-        count = 1
-        while self.date_start + interval_delta(number * count, unit) <= bucket:
+        count, day = 0, self.date_start
+        while day <= bucket:
             count += 1
+            day = self._period_bounds(day)[1] + timedelta(days=1)
         return count
 
     def _allowance_check_threshold(self, buckets):

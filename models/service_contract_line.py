@@ -76,6 +76,13 @@ class ServiceContractLine(models.Model):
         self.ensure_one()
         return self.contract_id.pricelist_id, self.contract_id.date_start
 
+    def _is_price_frozen(self):
+        """The fees of a started contract are what the customer agreed: a
+        change of pricelist, quantity or unit never reprices them by itself
+        (``service.contract.action_reprice_fees`` does, with a reason)."""
+        self.ensure_one()
+        return bool(self._origin.id and self.contract_id.state not in ("draft", False))
+
     @api.depends("product_id", "contract_id.analytic_distribution")
     def _compute_analytic_distribution(self):
         """The contract's distribution, else that of the analytic
@@ -104,6 +111,10 @@ class ServiceContractLine(models.Model):
     @api.depends("product_id", "contract_id.fiscal_position_id")
     def _compute_tax_ids(self):
         for line in self:
+            if line._is_price_frozen():
+                # a change of fiscal position re-maps the taxes of drafts only
+                line.tax_ids = line.tax_ids
+                continue
             company = line.contract_id.company_id or self.env.company
             taxes = line.product_id.taxes_id._filter_taxes_by_company(company)
             fiscal_position = line.contract_id.fiscal_position_id

@@ -1730,6 +1730,8 @@ class ServiceInterventionAllowance(models.Model):
         )
         if not jobs:
             return {}
+        # two jobs of one contract finished at once never share an hour
+        jobs.contract_id._allowance_lock()
         usage = jobs.contract_id._allowance_usage()
         digits = self.env["decimal.precision"].precision_get("Product Unit")
         buckets = {}

@@ -451,9 +451,22 @@ class ServiceInterventionLine(models.Model):
             gross = line.quantity * line.price_unit * (1 - line.discount / 100.0)
             line.amount_gross = currency.round(gross)
             line.price_subtotal = subtotals.get(line, 0.0)
-            # costs are restricted to officers; they are computed for anyone
-            line.cost_subtotal = currency.round(line.quantity * line.sudo().unit_cost)
+            # costs are restricted to officers; they are computed for anyone;
+            # in the company's currency, shown in the line's like its price
+            line.cost_subtotal = line._cost_in_line_currency(
+                line.quantity * line.sudo().unit_cost, currency
+            )
             line.margin = line.price_subtotal - line.cost_subtotal
+
+    def _cost_in_line_currency(self, cost, currency):
+        """``cost`` (company currency) in ``currency``, at the line's date:
+        margins subtract amounts of one currency."""
+        company = self.company_id or self.env.company
+        if currency == company.currency_id:
+            return currency.round(cost)
+        return company.currency_id._convert(
+            cost, currency, company, self.date or fields.Date.context_today(self)
+        )
 
     @api.depends(
         "intervention_id.state",

@@ -3,7 +3,6 @@ import functools
 import logging
 from collections import defaultdict
 
-from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
 from odoo import api, fields, models
@@ -294,6 +293,8 @@ class ServiceInvoicing(models.AbstractModel):
     def _due_contract_domain(self, date, contracts=None, partners=None):
         domain = Domain(
             [
+                # closed and expired contracts bill their last days in
+                # arrears; cancelled ones bill nothing more
                 ("state", "in", ("running", "expired", "closed")),
                 ("billing_method", "=", "flat_rate"),
                 ("next_invoice_date", "!=", False),
@@ -307,48 +308,50 @@ class ServiceInvoicing(models.AbstractModel):
         return domain
 
     @api.model
-    def _contract_periods(self, contract, date):
-        """The periods of ``contract`` due on ``date``, oldest first, and the
-        next invoice date after them.
+    def _contract_periods(self, contract, date, covered=None):
+        """The pieces of ``contract`` due on ``date``, oldest first, and its
+        markers after them (see ``service.contract._due_periods``)."""
+        if covered is None:
+            covered = self._covered_spans(contract).get(contract.id)
+        return contract._due_periods(date, covered)
 
-        :return: ([{start, end, invoice_date, ratio, days, period_days}],
-            next_invoice_date); ``days`` of ``period_days`` are billed when a
-            last partial period is pro-rated (``ratio`` < 1), else both are None
-        """
-        delta = contract._interval_delta()
-        next_date = contract.next_invoice_date
-        prorata = contract.company_id.service_invoice_prorata
-        periods = []
-        while next_date:
-            in_advance = contract.recurring_invoicing_mode == "in_advance"
-            start = next_date if in_advance else next_date - delta
-            end = start + delta - relativedelta(days=1)
-            ratio, days, period_days = 1.0, None, None
-            due = next_date
-            if contract.date_end and start > contract.date_end:
-                break  # never beyond the end of the contract
-            if contract.date_end and end > contract.date_end:
-                if prorata:
-                    days = (contract.date_end - start).days + 1
-                    period_days = (end - start).days + 1
-                    ratio = days / period_days
-                end = contract.date_end
-                if not in_advance:
-                    due = end + relativedelta(days=1)
-            if due > date:
-                break
-            periods.append(
-                {
-                    "start": start,
-                    "end": end,
-                    "invoice_date": due,
-                    "ratio": ratio,
-                    "days": days,
-                    "period_days": period_days,
-                }
+    @api.model
+    def _covered_spans(self, contracts):
+        """{contract id: [(first day, last day)]} of the non-cancelled
+        invoices of ``contracts`` that end after their last invoiced day (a
+        cancelled invoice leaves a gap before them): invoicing skips them."""
+        if not contracts:
+            return {}
+        since = {c.id: c._next_unbilled_day() for c in contracts}
+        rows = (
+            self.env["account.move"]
+            .sudo()
+            .search_read(
+                [
+                    ("service_contract_id", "in", contracts.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "!=", "cancel"),
+                    ("service_period_end", ">=", min(since.values())),
+                    (
+                        "id",
+                        "not in",
+                        self.env.context.get("service_released_move_ids", []),
+                    ),
+                ],
+                ["service_contract_id", "service_period_start", "service_period_end"],
             )
-            next_date = next_date + delta
-        return periods, next_date
+        )
+        result = defaultdict(list)
+        for row in rows:
+            contract_id = row["service_contract_id"][0]
+            if row["service_period_end"] >= since[contract_id]:
+                result[contract_id].append(
+                    (
+                        max(row["service_period_start"], since[contract_id]),
+                        row["service_period_end"],
+                    )
+                )
+        return result
 
     @api.model
     def _contract_period_amount(self, contract, period):
@@ -429,30 +432,69 @@ class ServiceInvoicing(models.AbstractModel):
 
     @api.model
     def _move_contract_markers(self, next_dates, contracts):
-        """Move the next invoice date of the invoiced contracts, one write per
-        date (bookkeeping of the invoicing itself: accountants run it too)."""
-        by_date = defaultdict(list)
+        """Move the next invoice date and the last invoiced day of the
+        invoiced contracts, one write per pair of dates (bookkeeping of the
+        invoicing itself: accountants run it too; not tracked).
+
+        :param next_dates: {contract: {"next_invoice_date", "invoiced_until"}}
+        """
+        by_markers = defaultdict(list)
         for contract in contracts:
-            by_date[next_dates[contract]].append(contract.id)
-        for next_date, contract_ids in by_date.items():
-            self.env["service.contract"].sudo().browse(contract_ids).write(
-                {"next_invoice_date": next_date}
-            )
+            by_markers[tuple(sorted(next_dates[contract].items()))].append(contract.id)
+        Contract = (
+            self.env["service.contract"]
+            .sudo()
+            .with_context(tracking_disable=True)
+            ._service_trusted()
+        )
+        for markers, contract_ids in by_markers.items():
+            Contract.browse(contract_ids).write(dict(markers))
 
     @api.model
-    def _invoiced_periods(self, contracts):
-        """{(contract id, period start)} already on a non-cancelled invoice."""
-        if not contracts:
-            return set()
-        groups = self.env["account.move"]._read_group(
-            [
-                ("service_contract_id", "in", contracts.ids),
-                ("state", "!=", "cancel"),
-                ("service_period_start", "!=", False),
-            ],
-            ["service_contract_id", "service_period_start:day"],
+    def _credit_after_close(self, contracts, post=None):
+        """Credit the days invoiced after the end of closed ``contracts``
+        (billed in advance), pro rata of the invoiced amounts, when the
+        company invoices pro rata; else the invoices stay as they are.
+
+        :return: the credit notes
+        """
+        closing = contracts.filtered(
+            lambda c: (
+                c.date_end
+                and c.billing_method == "flat_rate"
+                and c.company_id.service_invoice_prorata
+            )
         )
-        return {(contract.id, fields.Date.to_date(start)) for contract, start in groups}
+        if not closing:
+            return self.env["account.move"]
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("service_contract_id", "in", closing.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "!=", "cancel"),
+                    ("service_period_end", "!=", False),
+                ]
+            )
+            .filtered(lambda m: m.service_period_end > m.service_contract_id.date_end)
+        )
+        vals_list = [
+            (move.service_contract_id, move._service_prepare_credit_values())
+            for move in invoices
+        ]
+        credited = self.env["service.contract"].union(*(c for c, __ in vals_list))
+        moves, failed = self._create_invoices(
+            vals_list, credited, lambda records: None, "credit notes"
+        )
+        self._report_errors(failed)
+        self._post_invoices(moves, post)
+        for contract in credited - self.env["service.contract"].union(*failed):
+            contract._service_trusted().with_context(tracking_disable=True).write(
+                {"invoiced_until": contract.date_end}
+            )
+        return moves
 
     @api.model
     def _invoice_contracts(
@@ -495,25 +537,42 @@ class ServiceInvoicing(models.AbstractModel):
             commit,
         ):
             due = locked.filtered_domain(self._due_contract_domain(date))
-            invoiced = self._invoiced_periods(due)
+            covered = self._covered_spans(due)
             vals_list, next_dates, failed, notes = [], {}, {}, {}
             for contract in due:
-                periods, next_date = self._contract_periods(contract, date)
+                try:
+                    periods, markers = self._contract_periods(
+                        contract, date, covered.get(contract.id, ())
+                    )
+                except (OverflowError, ValueError) as error:
+                    # one contract with impossible dates stops nothing else
+                    failed[contract] = self.env._(
+                        "the invoicing periods of contract %(name)s cannot be "
+                        "computed (%(error)s): check its dates, its invoicing "
+                        "interval and its renewal term.",
+                        name=contract.display_name,
+                        error=error,
+                    )
+                    continue
                 if not periods:
+                    if markers["next_invoice_date"] != contract.next_invoice_date:
+                        next_dates[contract] = markers
                     continue
                 if not contract.line_ids and contract.state != "running":
-                    next_dates[contract] = False
+                    next_dates[contract] = {
+                        "next_invoice_date": False,
+                        "invoiced_until": contract.invoiced_until,
+                    }
                     notes[contract] = self.env._(
                         "Contract without fee lines: nothing to invoice, automatic "
                         "invoicing stops. Set the next invoice date again after "
                         "adding fee lines."
                     )
                     continue
-                to_bill, nothing = [], []
+                to_bill, nothing, remainders = [], [], []
                 for period in periods:
-                    # a period billable again after a cancellation sits before
-                    # periods that are still invoiced: skip those
-                    if (contract.id, period["start"]) in invoiced:
+                    if period["remainder"]:
+                        remainders.append(period)
                         continue
                     amount = self._contract_period_amount(contract, period)
                     sign = contract.currency_id.compare_amounts(amount, 0)
@@ -531,12 +590,25 @@ class ServiceInvoicing(models.AbstractModel):
                     (to_bill if sign > 0 else nothing).append(period)
                 if contract in failed:
                     continue
-                next_dates[contract] = next_date
+                next_dates[contract] = markers
+                note = []
                 if nothing:
-                    notes[contract] = self.env._(
-                        "No invoice for %(periods)s: the fee is zero.",
-                        periods=", ".join(map(self._format_period, nothing)),
+                    note.append(
+                        self.env._(
+                            "No invoice for %(periods)s: the fee is zero.",
+                            periods=", ".join(map(self._format_period, nothing)),
+                        )
                     )
+                if remainders:
+                    note.append(
+                        self.env._(
+                            "No invoice for %(periods)s: the fee of the period was "
+                            "invoiced in full with its first days (pro-rata is off).",
+                            periods=", ".join(map(self._format_period, remainders)),
+                        )
+                    )
+                if note:
+                    notes[contract] = " ".join(note)
                 vals_list += [
                     (contract, contract._prepare_invoice_values(period))
                     for period in to_bill
@@ -578,15 +650,27 @@ class ServiceInvoicing(models.AbstractModel):
         return domain
 
     @api.model
-    def _work_invoice_group(self, line):
+    def _work_invoice_group(self, line, memo=None):
         """What the work lines of one invoice share with ``line``: its values
-        of the field paths of ``line._get_work_invoice_grouping_keys()``."""
+        of the field paths of ``line._get_work_invoice_grouping_keys()`` and,
+        when lines of several interventions may share an invoice, the fiscal
+        position of its intervention (its taxes: the invoice header has one).
+
+        :param memo: {intervention: fiscal position} shared over one run
+        """
         key = []
-        for path in line._get_work_invoice_grouping_keys():
+        paths = line._get_work_invoice_grouping_keys()
+        for path in paths:
             value = line.mapped(path)
             if not isinstance(value, models.BaseModel):
                 value = tuple(value)
             key.append((path, value))
+        if paths != ["intervention_id"]:
+            memo = {} if memo is None else memo
+            intervention = line.intervention_id
+            if intervention not in memo:
+                memo[intervention] = self._work_fiscal_position(intervention)
+            key.append(("fiscal_position", memo[intervention]))
         return tuple(key)
 
     @api.model
@@ -692,19 +776,20 @@ class ServiceInvoicing(models.AbstractModel):
         """
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
         moves = self.env["account.move"]
+        memo = {}
         for locked in self._locked_batches(
             "service.intervention.line",
             self._work_domain(date, interventions, partners),
             "intervention_id, sequence, id",
             batch_size,
             commit,
-            key=self._work_invoice_group,
+            key=functools.partial(self._work_invoice_group, memo=memo),
         ):
             lines = locked.filtered(lambda line: line.invoice_status == "to_invoice")
             lines.check_access("read")
             groups = defaultdict(self.env["service.intervention.line"].browse)
             for line in lines:
-                groups[self._work_invoice_group(line)] |= line
+                groups[self._work_invoice_group(line, memo)] |= line
             vals_list = [
                 (
                     group.intervention_id[:1],

@@ -57,17 +57,18 @@ class ServicePricedLineMixin(models.AbstractModel):
             elif not line.product_id:
                 line.price_unit = line.price_unit or 0.0
             else:
-                pricelist, date = line._get_pricing_context()
-                line.price_unit = (
-                    pricelist._get_product_price(
-                        line.product_id,
-                        line.quantity or 1.0,
-                        uom=line.uom_id,
-                        date=date,
-                    )
-                    if pricelist
-                    else line.product_id.lst_price
-                )
+                line.price_unit = line._get_pricelist_price()
+
+    def _get_pricelist_price(self):
+        """The unit price of the product from the line's pricelist (its
+        sale price without one)."""
+        self.ensure_one()
+        pricelist, date = self._get_pricing_context()
+        if not pricelist:
+            return self.product_id.lst_price
+        return pricelist._get_product_price(
+            self.product_id, self.quantity or 1.0, uom=self.uom_id, date=date
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -31,3 +31,7 @@ from . import test_phone
 from . import test_allowance
 from . import test_sla
 from . import test_phone_tour
+from . import test_contract_life
+from . import test_contract_life_invariant
+from . import test_allowance_concurrency
+from . import test_contract_life_work

@@ -293,7 +293,9 @@ class TestInvoicingWizard(InterventionCommon):
         self.assertEqual(set(moves.mapped("state")), {"posted"})
         self.assertEqual(moves.service_contract_id, self.contract_b)
         self.assertEqual(moves.service_intervention_ids, self.work)
-        self.assertEqual(self.contract_b.next_invoice_date, date(2027, 1, 1))
+        # invoiced up to its end: it leaves the daily scan
+        self.assertFalse(self.contract_b.next_invoice_date)
+        self.assertEqual(self.contract_b.invoiced_until, date(2026, 12, 15))
         # the zero periods are settled without invoice, and said so
         self.assertEqual(self.zero_contract.next_invoice_date, date(2027, 1, 1))
         self.assertIn("the fee is zero", self.zero_contract.message_ids[0].body)

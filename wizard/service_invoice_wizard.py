@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
+from odoo.tools import format_date
 
 
 class ServiceInvoiceWizard(models.TransientModel):
@@ -26,6 +29,22 @@ class ServiceInvoiceWizard(models.TransientModel):
     invoice_ids = fields.Many2many(
         "account.move", string="Created Invoices", readonly=True
     )
+
+    @api.constrains("date")
+    def _check_date(self):
+        """Invoices are due by their date: a year ahead at most (a preview
+        "up to 2100" would build hundreds of invoices per contract)."""
+        limit = fields.Date.context_today(self) + relativedelta(years=1)
+        for wizard in self:
+            if wizard.date > limit:
+                raise ValidationError(
+                    self.env._(
+                        "Invoice up to %(date)s is too far ahead: choose a date "
+                        "before %(limit)s.",
+                        date=format_date(self.env, wizard.date),
+                        limit=format_date(self.env, limit),
+                    )
+                )
 
     @api.depends("line_ids.warnings")
     def _compute_warning_count(self):
