@@ -75,3 +75,31 @@ class TestContractLifeWork(AllowanceCommon):
         self.assertEqual(by_job[home].invoice_line_ids.tax_ids, domestic_tax)
         self.assertEqual(by_job[abroad].fiscal_position_id, export)
         self.assertEqual(by_job[abroad].invoice_line_ids.tax_ids, export_tax)
+
+    def test_margin_subtracts_a_cost_in_the_same_currency(self):
+        """The cost (company currency) is converted to the line's currency
+        before it is subtracted from the price (before: 20 EUR − 8 USD)."""
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": euro.id, "rate": 2.0, "name": date(2026, 1, 1)}
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Euro customers", "currency_id": euro.id}
+        )
+        job = self._intervention(
+            partner_id=self.customer_b.id, object_ids=[], pricelist_id=pricelist.id
+        )
+        self.assertEqual(job.currency_id, euro)
+        job.action_start()
+        line = self._line(
+            job,
+            line_type="part",
+            product_id=self.product_part.id,
+            quantity=1,
+            price_unit=20.0,
+            date=date(2026, 3, 2),
+        )
+        self.assertEqual(line.sudo().unit_cost, 8.0)  # USD, the company's
+        self.assertEqual(line.sudo().cost_subtotal, 16.0)  # in EUR
+        self.assertEqual(line.sudo().margin, 4.0)
