@@ -370,6 +370,32 @@ class TestProfitability(AccountTestInvoicingCommon):
         )
         self.assertEqual(self.contract.service_revenue, 0.0)
 
+    def test_revenue_is_posted_revenue(self):
+        """Drafts are not revenue yet, cancelled invoices never are; posted
+        invoices count at their accounting date."""
+        job = self._job([{"line_type": "activity", "activity_type_id": self.repair.id}])
+        domain = [("intervention_id", "=", job.id)]
+        work_invoice = self.Invoicing._invoice_work(
+            date=date(2026, 3, 5), interventions=job, post=False
+        )
+        self.assertEqual(work_invoice.state, "draft")
+        self.assertEqual(self._figures(domain), {"work_cost": (0.0, 30.0)})
+        self.assertEqual(self.contract.service_revenue, 0.0)
+        work_invoice.action_post()
+        month = work_invoice.date.replace(day=1)
+        self.assertEqual(
+            self._figures(domain, groupby=("source", "date:month")),
+            {
+                ("work", month): (50.0, 0.0),
+                ("work_cost", date(2026, 2, 1)): (0.0, 30.0),
+            },
+        )
+        self.contract.invalidate_recordset()
+        self.assertEqual(self.contract.service_revenue, 50.0)
+        work_invoice.button_draft()
+        work_invoice.button_cancel()
+        self.assertEqual(self._figures(domain), {"work_cost": (0.0, 30.0)})
+
     def test_reopened_work_is_not_counted(self):
         job = self._job([{"line_type": "activity", "activity_type_id": self.repair.id}])
         self.assertEqual(self.contract.service_cost, 30.0)

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 from ..models.service_document_mixin import trusted
 from ..models.service_intervention import PLANNED_POLICIES
@@ -87,27 +88,34 @@ class ServiceInterventionClose(models.TransientModel):
                     name=job.name,
                 )
             )
-        job.write(
-            {
-                "signed_by": self.signed_by,
-                "signature": self.signature,
-                "work_summary": self.work_summary,
-            }
-        )
-        if self.report_email:
-            trusted(job).write({"report_email": self.report_email.strip()})
-        job.with_context(service_planned_lines=self.planned_lines).action_done()
-        if job.currency_id.compare_amounts(job.amount_total, self.amount_total):
-            # the work changed since the screen was opened: sign again
-            raise UserError(
-                self.env._(
-                    "The amount of %(name)s changed since the customer signed "
-                    "(%(signed)s, now %(amount)s): close the job again.",
-                    name=job.name,
-                    signed=self.amount_total,
-                    amount=job.amount_total,
-                )
+        # all or nothing, even for a caller that catches the error: a job
+        # that cannot be finished keeps no signature
+        with self.env.cr.savepoint():
+            job.write(
+                {
+                    "signed_by": self.signed_by,
+                    "signature": self.signature,
+                    "work_summary": self.work_summary,
+                }
             )
-        trusted(job).write({"signed_amount": self.amount_total})
-        job._service_send_report(job.report_email)
+            if self.report_email:
+                trusted(job).write({"report_email": self.report_email.strip()})
+            job.with_context(service_planned_lines=self.planned_lines).action_done()
+            if job.currency_id.compare_amounts(job.amount_total, self.amount_total):
+                # the work changed since the screen was opened: sign again
+                raise UserError(
+                    self.env._(
+                        "The amount of %(name)s changed since the customer signed "
+                        "(%(signed)s, now %(amount)s): close the job again.",
+                        name=job.name,
+                        signed=format_amount(
+                            self.env, self.amount_total, job.currency_id
+                        ),
+                        amount=format_amount(
+                            self.env, job.amount_total, job.currency_id
+                        ),
+                    )
+                )
+            trusted(job).write({"signed_amount": self.amount_total})
+            job._service_send_report(job.report_email)
         return {"type": "ir.actions.act_window_close"}
