@@ -149,7 +149,9 @@ class TestExecutionPlannedWork(ExecutionCommon):
             "Planned work not done, dropped",
             " ".join(job.message_ids.mapped("body")),
         )
-        moves = self.env["stock.move"].search([("service_intervention_id", "=", job.id)])
+        moves = self.env["stock.move"].search(
+            [("service_intervention_id", "=", job.id)]
+        )
         self.assertEqual(moves.product_id, self.product_part, "no gasket moved")
         self.assertEqual(moves.quantity, 1.0)
         # the accountant invoices what was done
