@@ -4,7 +4,7 @@
     "name": "Service Management",
     "summary": "After-sales service: contracts, installed base, protocols, "
     "interventions, work reports and automatic invoicing",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/Field Service",
     "website": "https://github.com/service-management/service_management",
     "author": "service_management authors",
