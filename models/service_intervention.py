@@ -1607,7 +1607,7 @@ class ServiceInterventionPractice(models.Model):
         compute="_compute_step_progress",
         store=True,
         aggregator="avg",
-        help="Share of the protocol's step lines ticked as done.",
+        help="Share of the protocol's items (steps and their parts) done.",
     )
     is_late = fields.Boolean(
         string="Late",
@@ -1625,9 +1625,8 @@ class ServiceInterventionPractice(models.Model):
     @api.depends("line_ids.done", "line_ids.protocol_step_id", "line_ids.line_type")
     def _compute_step_progress(self):
         for intervention in self:
-            steps = intervention.line_ids.filtered(
-                lambda line: line.protocol_step_id and line.line_type == "activity"
-            )
+            # the checklist's items: the steps and their parts
+            steps = intervention.line_ids.filtered("protocol_step_id")
             intervention.step_progress = (
                 100.0 * len(steps.filtered("done")) / len(steps) if steps else 0.0
             )

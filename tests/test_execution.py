@@ -273,6 +273,7 @@ class TestExecutionClose(ExecutionCommon):
             "the mandatory part is on the checklist",
         )
         step.with_user(self.tech_user).done = True
+        self.assertEqual(job.step_progress, 50.0, "the part is still to confirm")
         wizard = self._close(job)
         with self.assertRaisesRegex(UserError, "Tick the mandatory steps"):
             wizard.action_done_and_send()
