@@ -1510,10 +1510,14 @@ class ServiceInterventionPhone(models.Model):
             ("in_progress",),
             self.env._("Intervention %(name)s is %(state)s: it cannot be closed."),
         )
+        preview = self._service_preview_done()
         wizard = self.env["service.intervention.close"].create(
             {
                 "intervention_id": self.id,
-                "amount_total": self._service_amount_at_done(),
+                "amount_total": preview["amount"],
+                "preview_html": self.env["service.intervention.close"]._preview_table(
+                    preview["lines"], self.currency_id
+                ),
                 "signed_by": self.signed_by or self.partner_id.name,
                 "work_summary": self.work_summary,
                 "report_email": self.report_email,
@@ -2227,19 +2231,40 @@ class ServiceInterventionExecution(models.Model):
             "line_ids": lines,
         }
 
-    def _service_amount_at_done(self):
+    def _service_preview_done(self):
         """What the customer pays once this job is done: its lines after
         everything Done applies (planned work dropped, prepaid hours with the
         split line, included visits, coverage), computed by Done's own
-        ``_service_prepare_done`` in a savepoint rolled back."""
+        ``_service_prepare_done`` in a savepoint rolled back.
+
+        :return: ``{"amount": total, "lines": [(description, quantity,
+            amount, coverage), ...]}``
+        """
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 job = self.with_context(service_planned_lines="drop")
                 job._service_prepare_done()
-                raise _AmountPreview(job.amount_total)
+                raise _AmountPreview(
+                    {
+                        "amount": job.amount_total,
+                        "lines": [
+                            (
+                                line.name,
+                                line.quantity,
+                                line.price_subtotal,
+                                line.coverage_reason or "",
+                            )
+                            for line in job.line_ids
+                        ],
+                    }
+                )
         except _AmountPreview as preview:
             return preview.args[0]
+
+    def _service_amount_at_done(self):
+        """The total of ``_service_preview_done``."""
+        return self._service_preview_done()["amount"]
 
     def _service_send_report(self, email=None):
         """Send the job's report to the customer in one step: to the

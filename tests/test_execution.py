@@ -223,6 +223,10 @@ class TestExecutionClose(ExecutionCommon):
         wizard = self._close(job)
         # 0.75 h beyond the prepaid hours: 37.50 + 30 + 30 + 15.75
         self.assertEqual(wizard.amount_total, 113.25)
+        # the lines as Done bills them: the labour split at the prepaid hours
+        self.assertIn("Prepaid hours: 0 of 1.5 h left", wizard.preview_html)
+        self.assertIn("37.50", wizard.preview_html)
+        self.assertNotIn("Burner check", wizard.preview_html, "planned work")
         self.assertEqual(job.amount_total, 188.25, "the preview changed nothing")
         self.assertFalse(job.line_ids.filtered("allowance_hours"))
         self.assertEqual(len(wizard.planned_line_ids), 4)

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
@@ -35,6 +37,13 @@ class ServiceInterventionClose(models.TransientModel):
         compute="_compute_line_ids",
         string="Planned Work Not Done",
     )
+    preview_html = fields.Html(
+        string="What the Customer Pays For",
+        readonly=True,
+        sanitize=True,
+        help="The work lines as Done bills them: prepaid hours, split lines "
+        "and coverage applied.",
+    )
     amount_total = fields.Monetary(
         string="Customer Pays",
         readonly=True,
@@ -64,6 +73,29 @@ class ServiceInterventionClose(models.TransientModel):
             lines = wizard.intervention_id.line_ids
             wizard.done_line_ids = lines.filtered("done")
             wizard.planned_line_ids = lines - wizard.done_line_ids
+
+    @api.model
+    def _preview_table(self, lines, currency):
+        """An HTML table of the ``lines`` of ``_service_preview_done``."""
+        rows = Markup("").join(
+            Markup(
+                "<tr><td>%s<div class='small text-muted'>%s</div></td>"
+                "<td class='text-end'>%s</td><td class='text-end text-nowrap'>%s"
+                "</td></tr>"
+            )
+            % (
+                name,
+                coverage,
+                f"{quantity:g}",
+                format_amount(self.env, amount, currency),
+            )
+            for name, quantity, amount, coverage in lines
+        )
+        return Markup(
+            "<table class='table table-sm o_service_close_preview'><thead><tr>"
+            "<th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "</tr></thead><tbody>%s</tbody></table>"
+        ) % (self.env._("Work"), self.env._("Qty"), self.env._("Pays"), rows)
 
     def action_done_and_send(self):
         """Sign, finish and send the report, in one transaction: if the job
