@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, float_compare, float_round
+from odoo.tools import SQL, email_normalize, float_compare, float_round
 from odoo.tools.intervals import Intervals
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
@@ -2220,6 +2220,7 @@ class ServiceInterventionExecution(models.Model):
             "contract_id": self.contract_id.id,
             "technician_id": self.technician_id.id,
             "place": self.place,
+            "protocol_id": self.protocol_id.id,
             "follow_up_of_id": self.id,
             "description": self.description,
             "object_ids": [
@@ -2289,6 +2290,12 @@ class ServiceInterventionExecution(models.Model):
                     "send the report of %(name)s to.",
                     customer=self.partner_id.display_name,
                     name=self.name,
+                )
+            )
+        if not email_normalize(email):
+            raise UserError(
+                self.env._(
+                    "%(email)s is not a valid email address: check it.", email=email
                 )
             )
         if email != self.report_email:

@@ -326,6 +326,18 @@ class TestExecutionClose(ExecutionCommon):
             " ".join(job.message_ids.mapped("body")),
         )
 
+    def test_a_wrong_address_closes_nothing(self):
+        job = self._job(protocol=self.env["service.protocol"])
+        job.with_user(self.tech_user).action_start()
+        self._line(job, line_type="travel")
+        wizard = self._close(job, report_email="frontdesk at beta")
+        with self.assertRaisesRegex(UserError, "not a valid email address"):
+            wizard.action_done_and_send()
+        job.invalidate_recordset()
+        self.assertEqual(job.state, "in_progress")
+        self.assertFalse(job.signature)
+        self.assertFalse(job.report_email)
+
 
 @tagged("post_install", "-at_install")
 class TestExecutionReports(ExecutionCommon):
