@@ -289,8 +289,10 @@ class ServiceInterventionLine(models.Model):
 
     @api.depends("line_type", "intervention_id.technician_id")
     def _compute_employee_id(self):
+        # whoever did the work, by default the job's technician, for every
+        # kind of work (never the user who typed or applied it)
         for line in self:
-            if line.line_type == "activity" and not line.employee_id:
+            if not line.employee_id:
                 line.employee_id = line.intervention_id.technician_id
 
     @api.depends("line_type", "activity_type_id")

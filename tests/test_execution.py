@@ -181,6 +181,8 @@ class TestExecutionPlannedWork(ExecutionCommon):
         self.assertEqual(
             job.line_ids.sorted("id").mapped("execution_state"), ["planned", "done"]
         )
+        # by the job's technician, whoever typed it
+        self.assertEqual(job.line_ids.employee_id, self.technician)
 
     def test_part_used_needs_a_quantity(self):
         job = self._job(protocol=self.env["service.protocol"])
