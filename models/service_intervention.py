@@ -493,13 +493,6 @@ class ServiceIntervention(models.Model):
             self.env._("Intervention %(name)s is %(state)s: it cannot be finished."),
         )
         for intervention in self:
-            if not intervention.line_ids:
-                raise UserError(
-                    self.env._(
-                        "Record the work done on %(name)s before finishing it.",
-                        name=intervention.name,
-                    )
-                )
             missing = intervention.line_ids.filtered(
                 lambda line: line.protocol_step_id.mandatory and not line.done
             )
@@ -510,6 +503,14 @@ class ServiceIntervention(models.Model):
                         "it: %(steps)s.",
                         name=intervention.name,
                         steps=", ".join(missing.mapped("name")),
+                    )
+                )
+            # planned work is not work done
+            if not intervention.line_ids.filtered("done"):
+                raise UserError(
+                    self.env._(
+                        "Record the work done on %(name)s before finishing it.",
+                        name=intervention.name,
                     )
                 )
         self._service_prepare_done()

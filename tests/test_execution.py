@@ -184,6 +184,13 @@ class TestExecutionPlannedWork(ExecutionCommon):
         # by the job's technician, whoever typed it
         self.assertEqual(job.line_ids.employee_id, self.technician)
 
+    def test_nothing_done_nothing_to_finish(self):
+        job = self._job()
+        job.action_apply_protocol()
+        job.action_start()
+        with self.assertRaisesRegex(UserError, "Record the work done"):
+            job.action_done()
+
     def test_part_used_needs_a_quantity(self):
         job = self._job(protocol=self.env["service.protocol"])
         with self.assertRaisesRegex(ValidationError, "enter the quantity used"):
