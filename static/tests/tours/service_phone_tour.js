@@ -175,6 +175,7 @@ registry.category("web_tour.tours").add("service_phone_close_tour", {
             content: "The protocol is the job's to-do: the planned part is on it",
             trigger: "body:not(:has(.modal)) .o_form_view div[name=step_line_ids] .o_data_row:contains(Tour Nozzle)",
         },
+        fitsTheScreen("The checklist with its parts"),
         {
             content: "Tick the step done",
             trigger: ".o_form_view div[name=step_line_ids] .o_data_row:contains(Clean the burner) div[name=done] input",
