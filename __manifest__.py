@@ -34,6 +34,7 @@
         "views/service_intervention_line_views.xml",
         "views/service_intervention_phone_views.xml",
         "wizard/service_lot_register_views.xml",
+        "wizard/service_intervention_close_views.xml",
         "views/hr_employee_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",

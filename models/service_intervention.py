@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, float_compare, float_round
+from odoo.tools import SQL, email_normalize, float_compare, float_round
 from odoo.tools.intervals import Intervals
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
@@ -276,6 +276,7 @@ class ServiceIntervention(models.Model):
         "line_ids.product_id",
         "line_ids.quantity",
         "line_ids.lot_id",
+        "line_ids.done",
     )
     def _compute_parts_warning(self):
         """Warn before finishing when parts would go below zero where they
@@ -290,6 +291,7 @@ class ServiceIntervention(models.Model):
             for line in intervention.line_ids:
                 if (
                     line.line_type == "part"
+                    and line.done
                     and not line.stock_move_id
                     and line.product_id.is_storable
                 ):
@@ -491,13 +493,6 @@ class ServiceIntervention(models.Model):
             self.env._("Intervention %(name)s is %(state)s: it cannot be finished."),
         )
         for intervention in self:
-            if not intervention.line_ids:
-                raise UserError(
-                    self.env._(
-                        "Record the work done on %(name)s before finishing it.",
-                        name=intervention.name,
-                    )
-                )
             missing = intervention.line_ids.filtered(
                 lambda line: line.protocol_step_id.mandatory and not line.done
             )
@@ -508,6 +503,14 @@ class ServiceIntervention(models.Model):
                         "it: %(steps)s.",
                         name=intervention.name,
                         steps=", ".join(missing.mapped("name")),
+                    )
+                )
+            # planned work is not work done
+            if not intervention.line_ids.filtered("done"):
+                raise UserError(
+                    self.env._(
+                        "Record the work done on %(name)s before finishing it.",
+                        name=intervention.name,
                     )
                 )
         self._service_prepare_done()
@@ -635,6 +638,8 @@ class ServiceIntervention(models.Model):
 
     def _prepare_step_line(self, step, line_type, obj):
         self.ensure_one()
+        # the job's to-do: planned on the job's day, for its technician, done
+        # (billed, taken out of stock) once the technician confirms it
         values = {
             "intervention_id": self.id,
             "line_type": line_type,
@@ -642,13 +647,15 @@ class ServiceIntervention(models.Model):
             "object_id": obj.id,
             "object_lot_id": obj.lot_id.id,
             "sequence": step.sequence,
+            "done": False,
+            "date": self._service_planned_date(),
+            "employee_id": self.technician_id.id,
         }
         if line_type == "activity":
             values.update(
                 name=step.name,
                 activity_type_id=step.activity_type_id.id,
                 quantity=step.planned_hours,
-                employee_id=self.technician_id.id,
                 note=step.instructions,
             )
         else:
@@ -1220,10 +1227,12 @@ class ServiceInterventionPhone(models.Model):
 
     timer_ids = fields.One2many("service.intervention.timer", "intervention_id")
     # the protocol steps as a checklist to tick (the same work lines)
+    # every item of the protocol, its parts included: what Done requires is
+    # what the technician sees
     step_line_ids = fields.One2many(
         "service.intervention.line",
         "intervention_id",
-        domain=[("protocol_step_id", "!=", False), ("line_type", "=", "activity")],
+        domain=[("protocol_step_id", "!=", False)],
         string="Checklist",
     )
     timer_state = fields.Selection(
@@ -1494,22 +1503,36 @@ class ServiceInterventionPhone(models.Model):
         return self._service_line_dialog("travel")
 
     def action_close_job(self):
-        """The close-out screen: what was done, what the customer pays, the
+        """The close-out screen: the work done, what the customer pays once
+        Done applies coverage and prepaid hours, the planned work left, the
         signature, then "Done and Send Report"."""
         self.ensure_one()
         self._check_state(
             ("in_progress",),
             self.env._("Intervention %(name)s is %(state)s: it cannot be closed."),
         )
+        preview = self._service_preview_done()
+        wizard = self.env["service.intervention.close"].create(
+            {
+                "intervention_id": self.id,
+                "amount_total": preview["amount"],
+                "preview_html": self.env["service.intervention.close"]._preview_table(
+                    preview["lines"], self.currency_id
+                ),
+                "signed_by": self.signed_by or self.partner_id.name,
+                "work_summary": self.work_summary,
+                "report_email": self.report_email,
+            }
+        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Close %(name)s", name=self.name),
-            "res_model": self._name,
-            "res_id": self.id,
+            "res_model": wizard._name,
+            "res_id": wizard.id,
             "views": [
                 (
                     self.env.ref(
-                        "service_management.service_intervention_view_form_close"
+                        "service_management.service_intervention_close_view_form"
                     ).id,
                     "form",
                 )
@@ -1518,8 +1541,17 @@ class ServiceInterventionPhone(models.Model):
         }
 
     def action_done_and_send(self):
-        """Finish the job (the customer has signed), then open the report
-        email to the customer."""
+        """Finish the job (the customer has signed), then send its report to
+        the customer in one step."""
+        self.ensure_one()
+        self._service_check_closable()
+        self.action_done()
+        self._service_send_report(self.report_email)
+        return True
+
+    def _service_check_closable(self):
+        """Refuse to close the job with my timer running or without the
+        customer's signature."""
         self.ensure_one()
         if self._service_my_timer():
             raise UserError(
@@ -1536,8 +1568,6 @@ class ServiceInterventionPhone(models.Model):
                     name=self.name,
                 )
             )
-        self.action_done()
-        return self.action_send_report()
 
     def action_register_object(self):
         """Open the dialog adding a machine not yet in the installed base."""
@@ -1582,7 +1612,7 @@ class ServiceInterventionPractice(models.Model):
         compute="_compute_step_progress",
         store=True,
         aggregator="avg",
-        help="Share of the protocol's step lines ticked as done.",
+        help="Share of the protocol's items (steps and their parts) done.",
     )
     is_late = fields.Boolean(
         string="Late",
@@ -1600,9 +1630,8 @@ class ServiceInterventionPractice(models.Model):
     @api.depends("line_ids.done", "line_ids.protocol_step_id", "line_ids.line_type")
     def _compute_step_progress(self):
         for intervention in self:
-            steps = intervention.line_ids.filtered(
-                lambda line: line.protocol_step_id and line.line_type == "activity"
-            )
+            # the checklist's items: the steps and their parts
+            steps = intervention.line_ids.filtered("protocol_step_id")
             intervention.step_progress = (
                 100.0 * len(steps.filtered("done")) / len(steps) if steps else 0.0
             )
@@ -1738,6 +1767,7 @@ class ServiceInterventionAllowance(models.Model):
         lines = jobs.line_ids.filtered(
             lambda line: (
                 line.line_type == "activity"
+                and line.done
                 and line.billable
                 and line.quantity > 0
                 and line.coverage_pct < 100
@@ -2047,3 +2077,238 @@ class ServiceInterventionSla(models.Model):
         )
         if answered:
             trusted(answered).write({"sla_responded_on": fields.Datetime.now()})
+
+
+# --------------------------------------------------------------------------
+# Planned and done work; what the customer signs; the report by email
+# --------------------------------------------------------------------------
+#
+# The lines of a protocol (and those typed ahead of the work) are the job's
+# to-do: planned, they cost nothing. Done, the job bills, consumes and takes
+# out of stock its done lines only; the planned ones left are dropped or
+# moved to a follow-up job. The amount the customer signs on Close Job is
+# computed by the very method Done runs, in a savepoint rolled back.
+PLANNED_POLICIES = [
+    ("drop", "Drop Them"),
+    ("follow_up", "Keep Them in a Follow-up Job"),
+]
+
+
+class _AmountPreview(Exception):
+    """Rolls back the savepoint in which Done was tried to read its amount."""
+
+
+class ServiceInterventionExecution(models.Model):
+    _inherit = "service.intervention"
+
+    signed_amount = fields.Monetary(
+        copy=False,
+        readonly=True,
+        help="What the customer signed to pay when the job was closed: the "
+        "invoice of the job bills this amount.",
+    )
+    report_email = fields.Char(
+        string="Send Report To",
+        copy=False,
+        help="Where the report of this job was sent when the customer has no "
+        "email address: kept on the job, not on the contact.",
+    )
+    follow_up_of_id = fields.Many2one(
+        "service.intervention",
+        string="Follow-up Of",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The job whose planned work, not done, this job carries on.",
+    )
+
+    def _service_planned_date(self):
+        """The day the planned work of this job is dated: its scheduled day
+        (in the user's time zone), else today."""
+        self.ensure_one()
+        if not self.scheduled_start:
+            return fields.Date.context_today(self)
+        return fields.Datetime.context_timestamp(self, self.scheduled_start).date()
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"scheduled_start", "technician_id"} & set(vals):
+            # planned work follows the job's day and technician
+            for intervention in self.filtered(
+                lambda i: i.state in ("draft", "scheduled", "in_progress")
+            ):
+                planned = intervention.line_ids.filtered(lambda line: not line.done)
+                if not planned:
+                    continue
+                values = {"date": intervention._service_planned_date()}
+                if intervention.technician_id:
+                    values["employee_id"] = intervention.technician_id.id
+                changed = planned.filtered(
+                    lambda line, values=values: (
+                        line.date != values["date"]
+                        or line.employee_id.id
+                        != values.get("employee_id", line.employee_id.id)
+                    )
+                )
+                if changed:
+                    changed.write(values)
+        return result
+
+    def _service_prepare_done(self):
+        self._service_settle_planned(
+            self.env.context.get("service_planned_lines") or "drop"
+        )
+        return super()._service_prepare_done()
+
+    def _service_settle_planned(self, policy):
+        """Drop the planned work these jobs finish without, or move it to a
+        follow-up job (``policy``: ``drop`` or ``follow_up``)."""
+        for intervention in self:
+            planned = intervention.line_ids.filtered(lambda line: not line.done)
+            if not planned:
+                continue
+            names = ", ".join(planned.mapped("name"))
+            if policy == "follow_up":
+                follow_up = intervention._service_create_follow_up(planned)
+                body = self.env._(
+                    "Planned work not done, moved to %(job)s: %(lines)s.",
+                    job=follow_up.name,
+                    lines=names,
+                )
+            else:
+                body = self.env._(
+                    "Planned work not done, dropped: %(lines)s.", lines=names
+                )
+            planned.unlink()
+            intervention._message_log(body=body)
+
+    def _service_create_follow_up(self, planned):
+        """A draft job for the same customer, objects and contract carrying
+        the ``planned`` lines of this one, not done."""
+        self.ensure_one()
+        follow_up = self.create(self._prepare_follow_up_values(planned))
+        return follow_up
+
+    def _prepare_follow_up_values(self, planned):
+        """The values of the follow-up job of ``planned`` lines.
+
+        Extension point: override to add values; call ``super()``."""
+        self.ensure_one()
+        line_fields = (
+            "line_type",
+            "name",
+            "activity_type_id",
+            "protocol_step_id",
+            "product_id",
+            "lot_id",
+            "uom_id",
+            "quantity",
+            "object_lot_id",
+            "employee_id",
+            "sequence",
+        )
+        lines = []
+        for line in planned:
+            values = {
+                fname: line[fname].id
+                if isinstance(line[fname], models.BaseModel)
+                else line[fname]
+                for fname in line_fields
+            }
+            values.update(done=False, note=line.note)
+            lines.append(Command.create(values))
+        return {
+            "partner_id": self.partner_id.id,
+            "partner_shipping_id": self.partner_shipping_id.id,
+            "contract_id": self.contract_id.id,
+            "technician_id": self.technician_id.id,
+            "place": self.place,
+            "protocol_id": self.protocol_id.id,
+            "follow_up_of_id": self.id,
+            "description": self.description,
+            "object_ids": [
+                Command.create(
+                    {"lot_id": obj.lot_id.id, "product_id": obj.product_id.id}
+                )
+                for obj in self.object_ids
+            ],
+            "line_ids": lines,
+        }
+
+    def _service_preview_done(self):
+        """What the customer pays once this job is done: its lines after
+        everything Done applies (planned work dropped, prepaid hours with the
+        split line, included visits, coverage), computed by Done's own
+        ``_service_prepare_done`` in a savepoint rolled back.
+
+        :return: ``{"amount": total, "lines": [(description, quantity,
+            amount, coverage), ...]}``
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                job = self.with_context(service_planned_lines="drop")
+                job._service_prepare_done()
+                raise _AmountPreview(
+                    {
+                        "amount": job.amount_total,
+                        "lines": [
+                            (
+                                line.name,
+                                line.quantity,
+                                line.price_subtotal,
+                                line.coverage_reason or "",
+                            )
+                            for line in job.line_ids
+                        ],
+                    }
+                )
+        except _AmountPreview as preview:
+            return preview.args[0]
+
+    def _service_amount_at_done(self):
+        """The total of ``_service_preview_done``."""
+        return self._service_preview_done()["amount"]
+
+    def _service_send_report(self, email=None):
+        """Send the job's report to the customer in one step: to the
+        customer's address (a message on the job), else to ``email`` (stored
+        on the job, never on the contact)."""
+        self.ensure_one()
+        template = self.env.ref("service_management.mail_template_service_intervention")
+        email = (email or "").strip()
+        if self.partner_id.email and (
+            not email or email.lower() == self.partner_id.email.lower()
+        ):
+            return self.message_post_with_source(
+                template,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+        if not email:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no email address: enter the address to "
+                    "send the report of %(name)s to.",
+                    customer=self.partner_id.display_name,
+                    name=self.name,
+                )
+            )
+        if not email_normalize(email):
+            raise UserError(
+                self.env._(
+                    "%(email)s is not a valid email address: check it.", email=email
+                )
+            )
+        if email != self.report_email:
+            trusted(self).write({"report_email": email})
+        template.send_mail(
+            self.id,
+            email_values={"email_to": email, "recipient_ids": []},
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+        self._message_log(
+            body=self.env._("Report sent to %(email)s.", email=email),
+        )
+        return True

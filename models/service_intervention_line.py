@@ -9,6 +9,13 @@ from odoo.tools import format_date, format_datetime
 from .selections import COST_GROUPS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
 
+# planned work is the job's to-do (a protocol's steps and parts, lines typed
+# ahead of the work): it costs nothing, moves no stock, consumes no prepaid
+# hours and is never invoiced; it is done once the technician confirms it
+EXECUTION_STATES = [
+    ("planned", "Planned"),
+    ("done", "Done"),
+]
 LINE_TYPES = [
     ("activity", "Activity"),
     ("part", "Spare Part"),
@@ -60,6 +67,7 @@ WORK_FIELDS = {
     "billable",
     "coverage_pct",
     "unit_cost",
+    "done",
 }
 
 
@@ -178,7 +186,22 @@ class ServiceInterventionLine(models.Model):
         compute="_compute_part_moved",
         help="The part already left stock: return it to stock to change the line.",
     )
-    done = fields.Boolean(copy=False)
+    done = fields.Boolean(
+        default=True,
+        copy=False,
+        help="Confirmed by the technician: the work was done (a step ticked, "
+        "time recorded, a part confirmed with the quantity used). Work not "
+        "confirmed is planned: it is neither billed nor taken out of stock.",
+    )
+    execution_state = fields.Selection(
+        EXECUTION_STATES,
+        compute="_compute_execution_state",
+        store=True,
+        index=True,
+        string="Execution",
+        help="Planned: the job's to-do, billed and consumed only once done. "
+        "Done: work the technician confirmed.",
+    )
     invoice_line_ids = fields.Many2many(
         "account.move.line",
         "service_intervention_line_account_move_line_rel",
@@ -237,6 +260,11 @@ class ServiceInterventionLine(models.Model):
                 continue
             line.object_id = objects if len(objects) == 1 else False
 
+    @api.depends("done")
+    def _compute_execution_state(self):
+        for line in self:
+            line.execution_state = "done" if line.done else "planned"
+
     @api.depends("stock_move_id")
     def _compute_part_moved(self):
         for line in self:
@@ -261,8 +289,10 @@ class ServiceInterventionLine(models.Model):
 
     @api.depends("line_type", "intervention_id.technician_id")
     def _compute_employee_id(self):
+        # whoever did the work, by default the job's technician, for every
+        # kind of work (never the user who typed or applied it)
         for line in self:
-            if line.line_type == "activity" and not line.employee_id:
+            if not line.employee_id:
                 line.employee_id = line.intervention_id.technician_id
 
     @api.depends("line_type", "activity_type_id")
@@ -434,12 +464,14 @@ class ServiceInterventionLine(models.Model):
         "unit_cost",
         "product_id",
         "uom_id",
+        "done",
         # the invoice rounds its lines together: so do their amounts
         "intervention_id.line_ids.quantity",
         "intervention_id.line_ids.price_unit",
         "intervention_id.line_ids.discount",
         "intervention_id.line_ids.coverage_pct",
         "intervention_id.line_ids.billable",
+        "intervention_id.line_ids.done",
     )
     def _compute_amounts(self):
         # what the customer signs is what the invoice will bill, to the cent:
@@ -448,6 +480,11 @@ class ServiceInterventionLine(models.Model):
         subtotals = self.env["service.invoicing"]._work_lines_subtotals(self)
         for line in self:
             currency = line.currency_id or self.env.company.currency_id
+            if not line.done:
+                # planned work costs nothing until it is done
+                line.amount_gross = line.price_subtotal = 0.0
+                line.cost_subtotal = line.margin = 0.0
+                continue
             gross = line.quantity * line.price_unit * (1 - line.discount / 100.0)
             line.amount_gross = currency.round(gross)
             line.price_subtotal = subtotals.get(line, 0.0)
@@ -471,6 +508,7 @@ class ServiceInterventionLine(models.Model):
     @api.depends(
         "intervention_id.state",
         "billable",
+        "done",
         "price_subtotal",
         "invoice_line_ids.move_id.state",
     )
@@ -483,6 +521,7 @@ class ServiceInterventionLine(models.Model):
                 line.invoice_status = "invoiced"
             elif (
                 line.intervention_id.state == "done"
+                and line.done
                 and line.billable
                 and line.price_subtotal > 0
             ):
@@ -610,7 +649,8 @@ class ServiceInterventionLine(models.Model):
         parts.append(format_date(reader_env, self.date))
         if described.employee_id:
             parts.append(described.employee_id.name)
-        name = " – ".join(parts) + f": {self.name}"
+        # one separator throughout: no stray colon when the work is unnamed
+        name = " – ".join(filter(None, [*parts, self.name]))
         if self.coverage_pct:
             name += f" ({self.coverage_reason})"
         values = {
@@ -639,6 +679,7 @@ class ServiceInterventionLine(models.Model):
         parts = self.filtered(
             lambda line: (
                 line.line_type == "part"
+                and line.done
                 and not line.stock_move_id
                 and line.product_id.type == "consu"
                 and line.quantity > 0
@@ -791,7 +832,9 @@ class ServiceInterventionLine(models.Model):
         """Activity lines grouped by (technician, day), sorted, for the daily
         work report."""
         groups = defaultdict(lambda: self.browse())
-        for line in self.filtered(lambda line: line.line_type == "activity"):
+        for line in self.filtered(
+            lambda line: line.line_type == "activity" and line.done
+        ):
             groups[(line.employee_id, line.date)] |= line
         return sorted(
             groups.items(),
@@ -980,6 +1023,7 @@ class ServiceInterventionLinePhone(models.Model):
                 ("intervention_id", "in", jobs.ids),
                 ("date", "in", list(days)),
                 ("line_type", "!=", "activity"),
+                ("done", "=", True),
             ]
         )
         signed = {
@@ -1198,4 +1242,93 @@ class ServiceInterventionLineAllowance(models.Model):
         }
         if self.analytic_distribution:
             values["analytic_distribution"] = self.analytic_distribution
+        return values
+
+
+# --------------------------------------------------------------------------
+# Planned and done work; measures each in its unit
+# --------------------------------------------------------------------------
+class ServiceInterventionLineExecution(models.Model):
+    _inherit = "service.intervention.line"
+
+    # the measures of the work reports: hours are summed over time lines
+    # only, never with kilometres, part units or expenses; planned work
+    # counts in none of them
+    hours = fields.Float(
+        compute="_compute_measures",
+        store=True,
+        digits="Product Unit",
+        help="Hours of work and travel done.",
+    )
+    distance_km = fields.Float(
+        string="Kilometres",
+        compute="_compute_measures",
+        store=True,
+        digits="Product Unit",
+    )
+    part_qty = fields.Float(
+        string="Part Units",
+        compute="_compute_measures",
+        store=True,
+        digits="Product Unit",
+    )
+    expense_amount = fields.Monetary(
+        string="Expenses",
+        compute="_compute_measures",
+        store=True,
+        help="Amount of the expenses done, before coverage.",
+    )
+
+    @api.depends("line_type", "quantity", "done", "amount_gross")
+    def _compute_measures(self):
+        for line in self:
+            done = line.done
+            kind = line.line_type
+            line.hours = line.quantity if done and kind in ("activity", "travel") else 0
+            line.distance_km = line.quantity if done and kind == "mileage" else 0
+            line.part_qty = line.quantity if done and kind == "part" else 0
+            line.expense_amount = line.amount_gross if done and kind == "expense" else 0
+
+    @api.constrains("quantity", "line_type", "done")
+    def _check_part_quantity(self):
+        for line in self:
+            # a planned part confirmed at 0 was not used; a part added by
+            # hand is used: its quantity is what left the van
+            if line.line_type == "part" and (
+                line.quantity < 0 or (not line.protocol_step_id and not line.quantity)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(part)s: enter the quantity used (more than 0).",
+                        part=line.name,
+                    )
+                )
+
+    def write(self, vals):
+        if vals.get("done") and not {"date", "employee_id"} <= set(vals):
+            # confirmed now: the work is dated today, by whoever did it
+            confirmed = self.filtered(lambda line: not line.done)
+            if confirmed:
+                super(ServiceInterventionLineExecution, confirmed).write(
+                    confirmed._service_confirm_values(vals)
+                )
+        return super().write(vals)
+
+    def _service_confirm_values(self, vals):
+        """The date and technician of these planned lines being confirmed
+        as done: today and the user's employee when they work on the job;
+        the job's technician otherwise."""
+        values = {}
+        if "date" not in vals:
+            values["date"] = fields.Date.context_today(self)
+        employee = self.env.user.employee_ids.filtered(
+            lambda e: e.company_id in self.company_id
+        )[:1]
+        jobs = self.intervention_id
+        if (
+            "employee_id" not in vals
+            and employee
+            and employee in (jobs.technician_id | jobs.technician_ids)
+        ):
+            values["employee_id"] = employee.id
         return values

@@ -735,13 +735,16 @@ class ServiceInvoicing(models.AbstractModel):
         the invoice total may still differ from their sum by that rounding.
         """
         AccountTax = self.env["account.tax"]
-        billable = lines.filtered("billable")
+        # planned work is not billed: it is not on the invoice either
+        billable = lines.filtered(lambda line: line.billable and line.done)
         result = {}
         groups = defaultdict(lambda: lines.browse())
         for line in billable:
             groups[line.intervention_id] |= line
         for intervention, group in groups.items():
-            siblings = (intervention.line_ids | group).filtered("billable")
+            siblings = (intervention.line_ids | group).filtered(
+                lambda line: line.billable and line.done
+            )
             company = intervention.company_id or self.env.company
             base_lines = [self._work_base_line(line) for line in siblings]
             AccountTax._add_tax_details_in_base_lines(base_lines, company)

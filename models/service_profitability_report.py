@@ -26,10 +26,11 @@ class ServiceProfitabilityReport(models.Model):
       that took them out of stock (their unit cost when not valued), travel,
       mileage and expenses at their cost.
 
-    Revenue is the invoice line's balance in company currency (negative for
-    credit notes), dated by the invoice date; draft and posted invoices count,
-    cancelled ones do not. Work counts once its intervention is done: a
-    re-opened intervention's cost leaves the report until it is done again.
+    Revenue is the posted invoice line's balance in company currency
+    (negative for credit notes), dated by its accounting date; drafts are not
+    revenue yet, cancelled invoices never are. Work counts once its
+    intervention is done: a re-opened intervention's cost leaves the report
+    until it is done again.
     Amounts are converted into the current company's currency at today's rate
     (as ``sale.report`` does).
 
@@ -213,11 +214,11 @@ class ServiceProfitabilityReport(models.Model):
 
     @api.model
     def _invoice_where(self):
-        """Product lines of customer invoices and credit notes (the entries
-        of sales journals) not cancelled. The journal, not the move, tells:
-        a join on the few journals, not on every invoice."""
+        """Product lines of posted customer invoices and credit notes (the
+        entries of sales journals). The journal, not the move, tells: a join
+        on the few journals, not on every invoice."""
         return SQL(
-            "aml.display_type = 'product' AND aml.parent_state != 'cancel' "
+            "aml.display_type = 'product' AND aml.parent_state = 'posted' "
             "AND journal.type = 'sale'"
         )
 
@@ -239,7 +240,7 @@ class ServiceProfitabilityReport(models.Model):
                 "id": SQL("aml.id * 3"),
                 "source": SQL("'contract_fee'"),
                 "amount_type": SQL("'revenue'"),
-                "date": SQL("COALESCE(aml.invoice_date, aml.date)"),
+                "date": SQL("aml.date"),
                 "company_id": SQL("aml.company_id"),
                 "partner_id": SQL("customer.commercial_partner_id"),
                 "contract_id": SQL("aml.service_contract_id"),
@@ -314,7 +315,7 @@ class ServiceProfitabilityReport(models.Model):
                 "id": SQL("aml.id * 3 + 1"),
                 "source": SQL("'work'"),
                 "amount_type": SQL("'revenue'"),
-                "date": SQL("COALESCE(aml.invoice_date, aml.date)"),
+                "date": SQL("aml.date"),
                 "company_id": SQL("aml.company_id"),
                 "move_id": SQL("aml.move_id"),
                 "invoice_state": SQL("aml.parent_state"),

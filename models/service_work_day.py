@@ -47,6 +47,7 @@ class ServiceWorkDay(models.Model):
                     ("employee_id", "=", day.employee_id.id),
                     ("date", "=", day.date),
                     ("line_type", "=", "activity"),
+                    ("done", "=", True),
                 ]
             )
             day.line_ids = lines
@@ -93,6 +94,7 @@ class ServiceWorkDay(models.Model):
                 ("employee_id", "in", self.employee_id.ids),
                 ("date", "in", self.mapped("date")),
                 ("line_type", "=", "activity"),
+                ("done", "=", True),
             ]
         )
         if not lines:

@@ -334,6 +334,7 @@ class TestPhoneJob(PhoneCommon):
             wizard.action_register()
 
     def test_done_and_send_in_one_step(self):
+        self.customer.email = "office@customer.example.com"
         job = self.job.with_user(self.tech_user)
         job.action_timer_start()
         action = job.action_add_hours()
@@ -342,17 +343,30 @@ class TestPhoneJob(PhoneCommon):
             self.job, line_type="activity", activity_type_id=self.activity_repair.id
         )
         close = job.action_close_job()
+        wizard = self.env[close["res_model"]].with_user(self.tech_user)
+        wizard = wizard.browse(close["res_id"])
         with self.assertRaisesRegex(UserError, "Stop your timer"):
-            job.action_done_and_send()
+            wizard.signature = SIGNATURE_PNG
+            wizard.action_done_and_send()
         job.action_timer_stop()
+        close = job.action_close_job()
+        wizard = wizard.browse(close["res_id"])
         with self.assertRaisesRegex(UserError, "Ask the customer to sign"):
-            job.action_done_and_send()
-        with Form(job, view=close["views"][0][0]) as form:
+            wizard.action_done_and_send()
+        with Form(wizard, view=close["views"][0][0]) as form:
             form.signed_by = "Mario Rossi"
             form.signature = SIGNATURE_PNG
-        composer = job.action_done_and_send()
+        # one step: the report is sent, no composer to confirm
+        self.assertEqual(
+            wizard.action_done_and_send(), {"type": "ir.actions.act_window_close"}
+        )
         self.assertEqual(job.state, "done")
-        self.assertEqual(composer["res_model"], "mail.compose.message")
+        self.assertTrue(
+            job.message_ids.filtered(
+                lambda m: m.message_type == "comment" and m.attachment_ids
+            ),
+            "the report is sent on the job",
+        )
 
     def test_technician_lands_on_today(self):
         action = self.env.ref("service_management.action_service_my_day")

@@ -102,3 +102,100 @@ class TestPhoneDayTour(HttpCase):
         self.assertEqual(part_line.product_id, self.part)
         self.assertEqual(part_line.stock_move_id.state, "done")
         self.assertTrue(job.message_ids.filtered(lambda m: m.message_type == "comment"))
+
+
+@tagged("post_install", "-at_install")
+class TestPhoneCloseTour(HttpCase):
+    """A 375-pixel phone closes a job whose protocol is done in part, for a
+    customer without email."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tech_user = new_test_user(
+            cls.env,
+            login="phone_close_tech",
+            groups="service_management.group_service_technician",
+            name="Phone Close Technician",
+        )
+        technician = cls.env["hr.employee"].create(
+            {"name": "Phone Close Technician", "user_id": cls.tech_user.id}
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "No Mail Hotel", "is_company": True, "city": "Bologna"}
+        )
+        labour = cls.env["product.product"].create(
+            {"name": "Tour Labour", "type": "service", "list_price": 60.0}
+        )
+        clean = cls.env["service.activity.type"].create(
+            {
+                "name": "Tour Cleaning",
+                "code": "TR-CLN",
+                "default_duration": 1.0,
+                "product_id": labour.id,
+            }
+        )
+        cls.nozzle = cls.env["product.product"].create(
+            {"name": "Tour Nozzle", "type": "consu", "list_price": 15.0}
+        )
+        protocol = cls.env["service.protocol"].create(
+            {
+                "name": "Tour service",
+                "code": "TOUR",
+                "step_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "Clean the burner",
+                            "activity_type_id": clean.id,
+                            "planned_hours": 1.0,
+                            "product_id": cls.nozzle.id,
+                            "product_qty": 1,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 2,
+                            "name": "Check the flue",
+                            "activity_type_id": clean.id,
+                            "planned_hours": 0.5,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.intervention = cls.env["service.intervention"].create(
+            {
+                "partner_id": cls.customer.id,
+                "technician_id": technician.id,
+                "scheduled_start": fields.Datetime.now(),
+                "protocol_id": protocol.id,
+            }
+        )
+        cls.intervention.action_apply_protocol()
+        cls.intervention.action_schedule()
+
+    def test_close_a_partly_done_job_for_a_customer_without_email(self):
+        self.start_tour("/odoo", "service_phone_close_tour", login="phone_close_tech")
+        job = self.intervention
+        self.assertEqual(job.state, "done")
+        self.assertEqual(set(job.line_ids.mapped("execution_state")), {"done"})
+        step = job.line_ids.filtered("protocol_step_id")
+        self.assertEqual(step.name, "Clean the burner")
+        follow_up = self.env["service.intervention"].search(
+            [("follow_up_of_id", "=", job.id)]
+        )
+        self.assertEqual(
+            sorted(follow_up.line_ids.mapped("name")),
+            ["Check the flue", "Tour Nozzle"],
+        )
+        self.assertEqual(job.signed_amount, job.amount_total)
+        self.assertEqual(job.report_email, "frontdesk@nomail.example.com")
+        self.assertFalse(self.customer.email)
+        mail = self.env["mail.mail"].search(
+            [("model", "=", job._name), ("res_id", "=", job.id)]
+        )
+        self.assertEqual(mail.email_to, "frontdesk@nomail.example.com")

@@ -235,11 +235,12 @@ class TestProfitability(AccountTestInvoicingCommon):
             date=date(2026, 1, 15), contracts=self.contract, post=True
         )
         job = self._full_job()
+        # revenue is posted revenue (drafts: see test_draft_is_not_revenue)
         work_invoice = self.Invoicing._invoice_work(
-            date=date(2026, 2, 28), interventions=job, post=False
+            date=date(2026, 2, 28), interventions=job, post=True
         )
         self.assertEqual(fee_invoice.state, "posted")
-        self.assertEqual(work_invoice.state, "draft")
+        self.assertEqual(work_invoice.state, "posted")
         self.assertEqual(
             self._figures([("contract_id", "=", self.contract.id)]),
             {
@@ -264,7 +265,7 @@ class TestProfitability(AccountTestInvoicingCommon):
         self.assertEqual(set(rows.mapped("contract_type")), {"maintenance"})
         self.assertEqual(
             set(rows.filtered(lambda r: r.source == "work").mapped("invoice_state")),
-            {"draft"},
+            {"posted"},
         )
         # the contract, its customer (and the customer's contacts) and the
         # serviced product show the same figures
@@ -297,9 +298,8 @@ class TestProfitability(AccountTestInvoicingCommon):
             [("contract_id", "=", self.contract.id)], [], ["margin_percent:avg"]
         )
         self.assertAlmostEqual(margin_percent, 233.4 / 351.0 * 100, places=6)
-        # month by month: revenue at the invoice date, cost at the work date
-        # (a draft without invoice date: its accounting date)
-        invoiced_month = (work_invoice.invoice_date or work_invoice.date).replace(day=1)
+        # month by month: revenue at the accounting date, cost at the work date
+        invoiced_month = work_invoice.date.replace(day=1)
         self.assertEqual(
             self._figures(
                 [("contract_id", "=", self.contract.id)],
@@ -369,6 +369,32 @@ class TestProfitability(AccountTestInvoicingCommon):
             {"work_cost": (0.0, 30.0)},
         )
         self.assertEqual(self.contract.service_revenue, 0.0)
+
+    def test_revenue_is_posted_revenue(self):
+        """Drafts are not revenue yet, cancelled invoices never are; posted
+        invoices count at their accounting date."""
+        job = self._job([{"line_type": "activity", "activity_type_id": self.repair.id}])
+        domain = [("intervention_id", "=", job.id)]
+        work_invoice = self.Invoicing._invoice_work(
+            date=date(2026, 3, 5), interventions=job, post=False
+        )
+        self.assertEqual(work_invoice.state, "draft")
+        self.assertEqual(self._figures(domain), {"work_cost": (0.0, 30.0)})
+        self.assertEqual(self.contract.service_revenue, 0.0)
+        work_invoice.action_post()
+        month = work_invoice.date.replace(day=1)
+        self.assertEqual(
+            self._figures(domain, groupby=("source", "date:month")),
+            {
+                ("work", month): (50.0, 0.0),
+                ("work_cost", date(2026, 2, 1)): (0.0, 30.0),
+            },
+        )
+        self.contract.invalidate_recordset()
+        self.assertEqual(self.contract.service_revenue, 50.0)
+        work_invoice.button_draft()
+        work_invoice.button_cancel()
+        self.assertEqual(self._figures(domain), {"work_cost": (0.0, 30.0)})
 
     def test_reopened_work_is_not_counted(self):
         job = self._job([{"line_type": "activity", "activity_type_id": self.repair.id}])

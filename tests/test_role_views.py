@@ -222,9 +222,9 @@ SCREENS = {
         "open": {"officer": ALL_JOBS, "technician": MY_JOBS},
         "denied": {"technician": ("job_other",), "internal": ("job_own",)},
     },
-    "service_intervention_view_form_close": {
-        "open": {"technician": ("job_own", "job_shared"), "officer": ("job_own",)},
-        "denied": {"technician": ("job_other",)},
+    "service_intervention_close_view_form": {
+        "open": {"technician": ("new",), "officer": ("new",)},
+        "denied": {"internal": ("new",)},
     },
     "service_intervention_view_kanban_my_day": {
         "open": {"technician": MY_JOBS, "officer": ALL_JOBS},

@@ -6,3 +6,4 @@ from . import service_protocol_launch
 from . import service_preventive_preview
 from . import service_preventive_preview_line
 from . import service_intervention_plan
+from . import service_intervention_close

@@ -141,18 +141,108 @@ registry.category("web_tour.tours").add("service_phone_day_tour", {
             run: "click",
         },
         {
-            content: "The report email is ready",
-            trigger: ".modal .o_mail_composer_form_view, .modal .o_form_view:has(div[name=subject])",
-        },
-        fitsTheScreen("The report email"),
-        {
-            content: "Send it",
-            trigger: ".modal .modal-footer button[name=action_send_mail]",
-            run: "click",
-        },
-        {
             content: "The job is done",
             trigger: "body:not(:has(.modal)) .o_form_view .o_statusbar_status:contains(Done)",
         },
+    ],
+});
+
+// a job whose protocol is done in part, for a customer without email: the
+// planned work left goes to a follow-up job, the report to an address typed
+registry.category("web_tour.tours").add("service_phone_close_tour", {
+    steps: () => [
+        {
+            content: "Open today's job",
+            trigger: ".o_service_my_day .o_kanban_record:contains(No Mail Hotel)",
+            run: "click",
+        },
+        {
+            content: "Start the timer",
+            trigger: ".o_form_view button[name=action_timer_start]",
+            run: "click",
+        },
+        {
+            content: "Stop the timer",
+            trigger: ".o_form_view button[name=action_timer_stop]",
+            run: "click",
+        },
+        {
+            content: "Keep the time recorded",
+            trigger: ".modal .modal-footer button.btn-primary:contains(Save)",
+            run: "click",
+        },
+        {
+            content: "The protocol is the job's to-do: the planned part is on it",
+            trigger: "body:not(:has(.modal)) .o_form_view div[name=step_line_ids] .o_data_row:contains(Tour Nozzle)",
+        },
+        fitsTheScreen("The checklist with its parts"),
+        {
+            content: "Tick the step done",
+            trigger: ".o_form_view div[name=step_line_ids] .o_data_row:contains(Clean the burner) div[name=done] input",
+            run: "click",
+        },
+        {
+            content: "Save the job",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_saved",
+        },
+        {
+            content: "Close the job",
+            trigger: ".o_form_view button[name=action_close_job]",
+            run: "click",
+        },
+        {
+            content: "The customer pays the work done only",
+            trigger: ".modal div[name=amount_total]",
+        },
+        {
+            content: "The planned work left is listed",
+            trigger: ".modal div[name=planned_line_ids]:contains(Check the flue)",
+        },
+        fitsTheScreen("The close-out"),
+        {
+            content: "Keep the planned work for a follow-up job",
+            trigger: ".modal div[name=planned_lines] label:contains(Follow-up)",
+            run: "click",
+        },
+        {
+            content: "The customer has no email: type the address",
+            trigger: ".modal div[name=report_email] input",
+            run: "edit frontdesk@nomail.example.com",
+        },
+        {
+            content: "Customer name",
+            trigger: ".modal .o_field_widget[name=signed_by] input",
+            run: "edit Mario Rossi",
+        },
+        {
+            content: "Open the signature pad",
+            trigger: ".modal .o_field_widget[name=signature] .o_signature",
+            run: "click",
+        },
+        {
+            content: "Sign with the typed name",
+            trigger: ".modal .o_web_sign_auto_button",
+            run: "click",
+        },
+        {
+            content: "Adopt the signature",
+            trigger: ".modal .modal-footer button.btn-primary:contains(Adopt):enabled",
+            run: "click",
+        },
+        {
+            content: "Done and send the report",
+            trigger: ".modal .modal-footer button[name=action_done_and_send]",
+            run: "click",
+        },
+        {
+            content: "The job is done, the report sent",
+            trigger: "body:not(:has(.modal)) .o_form_view .o_statusbar_status:contains(Done)",
+        },
+        fitsTheScreen("The job done"),
     ],
 });
