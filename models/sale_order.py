@@ -6,9 +6,14 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from .service_write_policy_mixin import SYSTEM
+
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "service.write.policy.mixin"]
+    # contracts are created by the sale's confirmation
+    _write_policy = {"service_contract_ids": SYSTEM, "service_contract_count": SYSTEM}
 
     service_contract_ids = fields.One2many(
         "service.contract", "sale_order_id", string="Service Contracts"

@@ -38,7 +38,7 @@ class ServiceDocumentMixin(models.AbstractModel):
     """
 
     _name = "service.document.mixin"
-    _inherit = ["portal.mixin"]
+    _inherit = ["portal.mixin", "service.write.policy.mixin"]
     _description = "Service Document"
     _service_sequence_code = None
     # the customer portal's URL of these documents: /my/service/<path>/<id>

@@ -14,8 +14,21 @@ from odoo.tools.intervals import Intervals
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
+from .service_write_policy_mixin import (
+    ANYONE,
+    OFFICER,
+    SYSTEM,
+    TECH_CREATES,
+    TECHNICIAN,
+)
 
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
+
+
+# frozen once the customer has signed
+SIGNED_FIELDS = frozenset(
+    ("signature", "signed_by", "work_summary", "line_ids", "step_line_ids")
+)
 
 
 class ServiceIntervention(models.Model):
@@ -25,6 +38,7 @@ class ServiceIntervention(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "service.document.mixin",
+        "service.write.policy.mixin",
         # technicians are chosen by users without HR rights
         "hr.mixin",
     ]
@@ -32,6 +46,79 @@ class ServiceIntervention(models.Model):
     _service_sequence_code = "service.intervention"
     _service_portal_path = "interventions"
     _check_company_auto = True
+    # the dispatcher plans and covers, the technician records what he does
+    # (his work summary and the customer's signature once, on Close Job);
+    # what the application computes or audits only its own methods write
+    _write_policy = {
+        "name": {"create": ANYONE, "write": OFFICER},
+        "partner_id": TECH_CREATES,
+        "partner_invoice_id": TECH_CREATES,
+        "partner_shipping_id": TECH_CREATES,
+        "company_id": TECH_CREATES,
+        "pricelist_id": OFFICER,
+        "currency_id": SYSTEM,
+        "contract_id": TECH_CREATES,
+        "user_id": TECH_CREATES,
+        # a technician may create a job for himself (_service_policy_allows)
+        "technician_id": OFFICER,
+        "technician_ids": OFFICER,
+        "technician_user_id": SYSTEM,
+        "origin": TECH_CREATES,
+        "place": TECH_CREATES,
+        "priority": TECH_CREATES,
+        "description": TECH_CREATES,
+        "state": SYSTEM,
+        "invoice_status": SYSTEM,
+        "date_request": OFFICER,
+        "scheduled_start": OFFICER,
+        "scheduled_end": OFFICER,
+        "scheduled_duration": OFFICER,
+        "actual_start": SYSTEM,
+        "actual_end": SYSTEM,
+        "protocol_id": OFFICER,
+        "preventive_due_date": OFFICER,
+        "location_id": OFFICER,
+        "work_summary": TECHNICIAN,
+        "signature": TECHNICIAN,
+        "signed_by": TECHNICIAN,
+        "signed_on": SYSTEM,
+        "object_ids": TECHNICIAN,
+        "line_ids": TECHNICIAN,
+        "note": TECHNICIAN,
+        "invoice_ids": SYSTEM,
+        "invoice_count": SYSTEM,
+        "amount_total": SYSTEM,
+        "cost_total": SYSTEM,
+        "lot_ids": SYSTEM,
+        "parts_warning": SYSTEM,
+        "color": SYSTEM,
+        # planning
+        "has_conflict": SYSTEM,
+        "conflict_reason": SYSTEM,
+        # phone: timers only through the timer buttons
+        "timer_ids": SYSTEM,
+        "step_line_ids": TECHNICIAN,
+        "day_rank": SYSTEM,
+        # practices
+        "launch_id": SYSTEM,
+        "practice_key": SYSTEM,
+        "step_progress": SYSTEM,
+        "is_late": SYSTEM,
+        # prepaid hours and visits
+        "allowance_visit": SYSTEM,
+        "allowance_visits_left": SYSTEM,
+        "allowance_period_start": SYSTEM,
+        "contract_allowance_hours": SYSTEM,
+        "contract_hours_left": SYSTEM,
+        # SLA
+        "sla_response_deadline": SYSTEM,
+        "sla_resolution_deadline": SYSTEM,
+        "sla_responded_on": SYSTEM,
+        "sla_result": SYSTEM,
+        "sla_next_deadline": SYSTEM,
+        "sla_risk_date": SYSTEM,
+        "sla_state": SYSTEM,
+    }
 
     partner_shipping_id = fields.Many2one(string="Site")
     contract_id = fields.Many2one(
@@ -412,8 +499,36 @@ class ServiceIntervention(models.Model):
         )._service_sync_lot_state()
         return interventions
 
+    def _service_check_signed(self, vals):
+        """What the customer signed stays as signed: a correction goes
+        through Re-open (an officer), which asks for a new signature."""
+        if self.env.su or is_trusted(self) or not SIGNED_FIELDS & vals.keys():
+            return
+        signed = self.filtered("signed_on")
+        if signed:
+            raise UserError(
+                self.env._(
+                    "Intervention %(names)s is signed by the customer: its work, "
+                    "summary and signature cannot change. An officer re-opens it "
+                    "to correct it, and the customer signs again.",
+                    names=", ".join(signed.mapped("name")),
+                )
+            )
+
+    def _service_policy_allows(self, fname, rule, vals, mode):
+        # a technician may open a job for himself, not for a colleague
+        if mode == "create" and fname == "technician_id":
+            return vals[fname] in self.env.user.employee_ids.ids
+        return super()._service_policy_allows(fname, rule, vals, mode)
+
     def write(self, vals):
+        self._service_check_signed(vals)
+        target = self
         if "signature" in vals:
+            # the signing time is the server's: check what the caller sent,
+            # then stamp it as the application
+            self._service_check_write_policy(vals)
+            target = self._service_trusted()
             if vals["signature"]:
                 vals = dict(vals)
                 vals.setdefault("signed_on", fields.Datetime.now())
@@ -421,7 +536,7 @@ class ServiceIntervention(models.Model):
                     vals["signed_by"] = self.partner_id.name
             else:
                 vals = dict(vals, signed_on=False, signed_by=False)
-        result = super().write(vals)
+        result = super(ServiceIntervention, target).write(vals)
         if "place" in vals:
             self._service_sync_lot_state()
         return result
@@ -541,7 +656,37 @@ class ServiceIntervention(models.Model):
                     names=", ".join(invoiced.mapped("name")),
                 )
             )
-        self._service_trusted().write({"state": "in_progress", "actual_end": False})
+        if not (
+            self.env.su
+            or is_trusted(self)
+            or self.env.user.has_group("service_management.group_service_officer")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a service officer can re-open a finished intervention: "
+                    "the work the customer signed for changes."
+                )
+            )
+        for intervention in self.filtered("signed_on"):
+            intervention.message_post(
+                body=self.env._(
+                    "Re-opened by %(user)s: the signature of %(signer)s given on "
+                    "%(date)s is cleared; the customer signs the corrected work "
+                    "again.",
+                    user=self.env.user.name,
+                    signer=intervention.signed_by or "",
+                    date=fields.Datetime.to_string(intervention.signed_on),
+                )
+            )
+        self._service_trusted().write(
+            {
+                "state": "in_progress",
+                "actual_end": False,
+                "signature": False,
+                "signed_by": False,
+                "signed_on": False,
+            }
+        )
         for intervention in self.filtered(lambda i: i.line_ids.stock_move_id):
             intervention.message_post(
                 body=self.env._(
@@ -1358,18 +1503,20 @@ class ServiceInterventionPhone(models.Model):
         )
         timer = self._service_my_timer()
         if not timer:
-            self.env["service.intervention.timer"].create(
+            trusted(self.env["service.intervention.timer"]).create(
                 {"intervention_id": self.id, "date_running": fields.Datetime.now()}
             )
         elif not timer.date_running:
-            timer.date_running = fields.Datetime.now()
+            trusted(timer).date_running = fields.Datetime.now()
         return True
 
     def action_timer_pause(self):
         self.ensure_one()
         timer = self._service_my_timer()
         if timer.date_running:
-            timer.write({"elapsed": timer._service_hours(), "date_running": False})
+            trusted(timer).write(
+                {"elapsed": timer._service_hours(), "date_running": False}
+            )
         return True
 
     def action_timer_stop(self):

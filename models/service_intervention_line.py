@@ -8,6 +8,7 @@ from odoo.tools import format_date, format_datetime
 
 from .selections import COST_GROUPS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
+from .service_write_policy_mixin import OFFICER, SYSTEM, TECH_CREATES, TECHNICIAN
 
 LINE_TYPES = [
     ("activity", "Activity"),
@@ -65,9 +66,71 @@ WORK_FIELDS = {
 
 class ServiceInterventionLine(models.Model):
     _name = "service.intervention.line"
-    _inherit = ["service.priced.line.mixin", "analytic.mixin"]
+    _inherit = [
+        "service.priced.line.mixin",
+        "analytic.mixin",
+        "service.write.policy.mixin",
+    ]
     _description = "Intervention Work Line"
     _order = "intervention_id, sequence, id"
+    # the technician records what he does; the dispatcher prices and covers
+    # (as sale's price and discount); stock, invoicing and prepaid hours are
+    # written by the application's own methods only
+    _write_policy = {
+        "intervention_id": TECH_CREATES,
+        "sequence": TECHNICIAN,
+        "company_id": SYSTEM,
+        "currency_id": SYSTEM,
+        "partner_id": SYSTEM,
+        "intervention_state": SYSTEM,
+        "object_lot_id": TECHNICIAN,
+        "object_id": TECHNICIAN,
+        "line_type": TECHNICIAN,
+        "name": TECHNICIAN,
+        "activity_type_id": TECHNICIAN,
+        "protocol_step_id": TECHNICIAN,
+        "mandatory": SYSTEM,
+        "employee_id": TECHNICIAN,
+        "date": TECHNICIAN,
+        "quantity": TECHNICIAN,
+        "product_id": TECHNICIAN,
+        "uom_id": TECHNICIAN,
+        "lot_id": TECHNICIAN,
+        "done": TECHNICIAN,
+        "note": TECHNICIAN,
+        "price_unit": OFFICER,
+        "discount": OFFICER,
+        "billable": OFFICER,
+        "coverage_pct": OFFICER,
+        "coverage_reason": OFFICER,
+        "unit_cost": OFFICER,
+        "analytic_distribution": OFFICER,
+        "amount_gross": SYSTEM,
+        "price_subtotal": SYSTEM,
+        "cost_subtotal": SYSTEM,
+        "margin": SYSTEM,
+        "stock_move_id": SYSTEM,
+        "part_moved": SYSTEM,
+        "invoice_line_ids": SYSTEM,
+        "invoice_status": SYSTEM,
+        # phone
+        "scan_code": TECHNICIAN,
+        "travel_kind": TECHNICIAN,
+        "intervention_lot_ids": SYSTEM,
+        # practices
+        "step_deadline": SYSTEM,
+        "step_late": SYSTEM,
+        # prepaid hours
+        "allowance_contract_id": SYSTEM,
+        "allowance_hours": SYSTEM,
+        "allowance_left": SYSTEM,
+        "allowance_period_start": SYSTEM,
+    }
+    _numeric_bounds = {
+        "discount": (0, 100),
+        "coverage_pct": (0, 100),
+        "unit_cost": (0, None),
+    }
 
     intervention_id = fields.Many2one(
         "service.intervention", required=True, ondelete="cascade", index=True

@@ -8,6 +8,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools.intervals import Intervals
 
+from .service_write_policy_mixin import SYSTEM
+
 
 class ServiceWorkloadReport(models.TransientModel):
     """Planned hours of each technician per day against the hours they are
@@ -22,6 +24,9 @@ class ServiceWorkloadReport(models.TransientModel):
 
     _name = "service.workload.report"
     _description = "Technician Workload"
+    _inherit = ["service.write.policy.mixin"]
+    # rows the workload action computes
+    _write_policy_default = SYSTEM
     _order = "date, employee_id"
 
     date = fields.Date(required=True, readonly=True)

@@ -5,6 +5,8 @@ from odoo.fields import Domain
 from odoo.tools import split_every
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.service_write_policy_mixin import ANYONE
+
 PREVIEW_NAMES = 20
 
 
@@ -14,6 +16,9 @@ class ServiceProtocolLaunch(models.TransientModel):
 
     _name = "service.protocol.launch"
     _description = "Launch a Practice"
+    _inherit = ["service.write.policy.mixin"]
+    # a wizard: whoever its access rights let run it fills it in
+    _write_policy_default = ANYONE
 
     # jobs created and protocols applied per create: bounded memory and
     # statements, whatever the number of customers
