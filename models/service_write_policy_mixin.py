@@ -21,13 +21,25 @@ import math
 from odoo import api, models
 from odoo.exceptions import AccessError, ValidationError
 
-from .service_document_mixin import is_trusted, trusted
+# The action methods pass this object in the context to make the writes they
+# guard (state changes, protected fields of running contracts, frozen work).
+# An RPC caller can only send JSON values in its context: it cannot pass it.
+_TRUSTED_WRITE = object()
+
+
+def trusted(records):
+    """``records`` allowed to make the writes only action methods may make."""
+    return records.with_context(service_trusted_write=_TRUSTED_WRITE)
+
+
+def is_trusted(records):
+    return records.env.context.get("service_trusted_write") is _TRUSTED_WRITE
+
 
 # only the add-on's own methods write it (computed, system and audit fields)
 SYSTEM = "system"
 # whoever the access rights and record rules let write the record
 ANYONE = "anyone"
-
 
 
 def groups(*xmlids):
@@ -202,8 +214,7 @@ class ServiceWritePolicyMixin(models.AbstractModel):
             if group:
                 names.append(group.sudo().full_name)
         return self.env._(
-            "The field “%(field)s” of %(model)s can only be changed by: "
-            "%(groups)s.",
+            "The field “%(field)s” of %(model)s can only be changed by: %(groups)s.",
             field=label,
             model=model,
             groups=", ".join(names),
