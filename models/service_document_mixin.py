@@ -167,6 +167,17 @@ class ServiceDocumentMixin(models.AbstractModel):
             )
         return super().write(vals)
 
+    def _service_refusal(self, fname, rule):
+        if fname == "state":
+            return self.env._(
+                "The status of %(document)s %(names)s changes only through its "
+                "buttons (start, finish, cancel...), which check the work "
+                "and move stock and invoices with it.",
+                document=self.env["ir.model"]._get(self._name).name,
+                names=", ".join(self.mapped("name")),
+            )
+        return super()._service_refusal(fname, rule)
+
     def action_view_invoices(self):
         self.ensure_one()
         return open_action(

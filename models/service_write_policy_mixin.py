@@ -244,7 +244,7 @@ class ServiceWritePolicyMixin(models.AbstractModel):
             if abs(value) > limit:
                 raise ValidationError(
                     self.env._(
-                        "%(field)s: %(value)s is out of range.",
+                        "%(field)s: %(value)s is not plausible (out of range).",
                         field=label,
                         value=f"{value:g}",
                     )

@@ -31,3 +31,4 @@ from . import test_phone
 from . import test_allowance
 from . import test_sla
 from . import test_phone_tour
+from . import test_write_policy
