@@ -25,6 +25,8 @@ from .service_write_policy_mixin import (
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
 
 
+# a line holds a day at most (see _check_quantity_bounds of the lines)
+MAX_TIMER_HOURS = 24.0
 # frozen once the customer has signed
 SIGNED_FIELDS = frozenset(
     ("signature", "signed_by", "work_summary", "line_ids", "step_line_ids")
@@ -175,7 +177,10 @@ class ServiceIntervention(models.Model):
         index=True,
     )
     date_request = fields.Datetime(
-        string="Requested On", default=fields.Datetime.now, required=True
+        string="Requested On",
+        default=fields.Datetime.now,
+        required=True,
+        tracking=True,
     )
     scheduled_start = fields.Datetime(tracking=True)
     # indexed: the planning board reads a week by its end (history is past)
@@ -605,6 +610,16 @@ class ServiceIntervention(models.Model):
             ("in_progress",),
             self.env._("Intervention %(name)s is %(state)s: it cannot be finished."),
         )
+        # timers still running (finished from the back office) record their
+        # time first
+        for intervention in self:
+            timers = (
+                self.env["service.intervention.timer"]
+                .sudo()
+                .search([("intervention_id", "=", intervention.id)])
+            )
+            if timers:
+                intervention._service_record_timers(timers)
         for intervention in self:
             if not intervention.line_ids:
                 raise UserError(
@@ -1529,23 +1544,63 @@ class ServiceInterventionPhone(models.Model):
                 self.env._("Your timer on %(name)s is not running.", name=self.name)
             )
         employee = self._service_my_employee()
-        # times are stored to the second: a timer started and stopped within
-        # the same second still counts (one increment, like any short job)
-        hours = timer._service_round_up(
-            max(timer._service_hours(), 1 / 3600),
-            self.company_id.service_time_increment,
-        )
-        timer.unlink()
-        line = self.env["service.intervention.line"].create(
-            {
-                "intervention_id": self.id,
-                "line_type": "activity",
-                "activity_type_id": self._service_proposed_activity_type().id,
-                "employee_id": employee.id,
-                "quantity": hours,
-            }
-        )
+        line = self._service_record_timers(timer, employee)
         return self._service_line_dialog("activity", line)
+
+    def _service_record_timers(self, timers, employee=None):
+        """Stop ``timers`` of this job: each one's time becomes an activity
+        line of its user, rounded up to the company's increment; a timer left
+        running longer than a day records a day, and says so on the job.
+        Return the lines."""
+        self.ensure_one()
+        Line = self.env["service.intervention.line"]
+        lines = Line
+        for timer in timers:
+            user_employee = (
+                employee
+                or timer.user_id.sudo().employee_ids.filtered(
+                    lambda e: e.company_id == self.company_id
+                )[:1]
+            )
+            # times are stored to the second: a timer started and stopped
+            # within the same second still counts (one increment)
+            counted = max(timer._service_hours(), 1 / 3600)
+            hours = timer._service_round_up(
+                counted, self.company_id.service_time_increment
+            )
+            if hours > MAX_TIMER_HOURS:
+                hours = MAX_TIMER_HOURS
+                self.message_post(
+                    body=self.env._(
+                        "The timer of %(user)s ran for %(counted)s hours: "
+                        "%(hours)s hours are recorded (a day at most on one "
+                        "line). Correct the line with the real time.",
+                        user=timer.user_id.name,
+                        counted=f"{counted:.2f}",
+                        hours=f"{hours:g}",
+                    )
+                )
+            user = timer.user_id
+            timer.sudo().unlink()
+            if not user_employee:
+                self.message_post(
+                    body=self.env._(
+                        "The timer of %(user)s was stopped without recording "
+                        "its time: the user is not linked to an employee.",
+                        user=user.name,
+                    )
+                )
+                continue
+            lines |= Line.create(
+                {
+                    "intervention_id": self.id,
+                    "line_type": "activity",
+                    "activity_type_id": self._service_proposed_activity_type().id,
+                    "employee_id": user_employee.id,
+                    "quantity": hours,
+                }
+            )
+        return lines
 
     def _service_my_employee(self):
         self.ensure_one()
@@ -2046,6 +2101,12 @@ class ServiceInterventionSla(models.Model):
         """Deadlines of requests from the contract's commitments at the time
         the request is made; later changes of the contract do not move them."""
         for intervention in self:
+            if intervention.sla_responded_on and (
+                intervention.sla_response_deadline
+                or intervention.sla_resolution_deadline
+            ):
+                # answered: the commitments of the request are history
+                continue
             contract = intervention.contract_id
             response = resolution = False
             if (
@@ -2103,6 +2164,12 @@ class ServiceInterventionSla(models.Model):
                     if next_deadline:
                         window = next_deadline - intervention.date_request
                         risk = next_deadline - window * SLA_RISK_SHARE
+            if (
+                intervention.sla_result == "breached"
+                and intervention.state != "cancelled"
+            ):
+                # a breach once recorded stays recorded
+                result = "breached"
             intervention.sla_result = result
             intervention.sla_next_deadline = next_deadline
             intervention.sla_risk_date = risk
@@ -2164,6 +2231,16 @@ class ServiceInterventionSla(models.Model):
         return ~domain if operator == "not in" else domain
 
     def write(self, vals):
+        if "date_request" in vals and not (self.env.su or is_trusted(self)):
+            answered = self.filtered("sla_responded_on")
+            if answered:
+                raise UserError(
+                    self.env._(
+                        "Request %(names)s is already answered: its request date "
+                        "is part of the SLA history and cannot change.",
+                        names=", ".join(answered.mapped("name")),
+                    )
+                )
         if "sla_responded_on" in vals and not is_trusted(self):
             raise UserError(
                 self.env._(

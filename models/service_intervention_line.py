@@ -900,6 +900,9 @@ class ServiceInterventionLinePhone(models.Model):
         self.scan_code = False
         van = self._service_van_location()
         product, lot = self._service_lookup_code(code, van)
+        message = self._service_part_lot_problem(product, lot)
+        if message:
+            raise UserError(message)
         self.line_type = "part"
         self.product_id = product
         self.lot_id = lot
@@ -988,6 +991,50 @@ class ServiceInterventionLinePhone(models.Model):
         )
         stocked = quants[field_name].with_env(self.env)
         return (records & stocked) + (records - stocked)
+
+    def _service_part_lot_problem(self, product, lot):
+        """Why serial ``lot`` cannot be used as a spare part of ``product``
+        on this job (a sentence saying where it is), or False."""
+        if not lot:
+            return False
+        lot = lot.sudo()
+        if product and lot.product_id != product:
+            return self.env._(
+                "Serial %(lot)s belongs to %(lot_product)s, not to %(product)s.",
+                lot=lot.name,
+                lot_product=lot.product_id.display_name,
+                product=product.display_name,
+            )
+        customer = lot.service_partner_id.commercial_partner_id
+        here = self.intervention_id.partner_id.commercial_partner_id
+        if lot.service_state in ("installed", "in_repair") and customer != here:
+            return self.env._(
+                "Serial %(lot)s is installed at %(customer)s (%(site)s): it is "
+                "not a spare part. Check the code, or ask an officer to move it.",
+                lot=lot.name,
+                customer=customer.display_name,
+                site=(lot.service_address_id or customer).display_name,
+            )
+        if lot.service_state in ("returned", "scrapped"):
+            return self.env._(
+                "Serial %(lot)s was %(state)s (last at %(customer)s): it cannot "
+                "be fitted as a spare part.",
+                lot=lot.name,
+                state=dict(
+                    lot._fields["service_state"]._description_selection(self.env)
+                )[lot.service_state],
+                customer=customer.display_name or "-",
+            )
+        return False
+
+    @api.constrains("lot_id", "product_id", "line_type")
+    def _check_part_lot(self):
+        for line in self.filtered(lambda rec: rec.line_type == "part" and rec.lot_id):
+            if line.stock_move_id:
+                continue  # already delivered: the serial moved with it
+            message = line._service_part_lot_problem(line.product_id, line.lot_id)
+            if message:
+                raise ValidationError(message)
 
     def _service_van_warning(self, product, lot, van):
         """A sentence when the part is not in the van (it may be used all the

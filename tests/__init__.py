@@ -32,3 +32,4 @@ from . import test_allowance
 from . import test_sla
 from . import test_phone_tour
 from . import test_write_policy
+from . import test_field_owners
