@@ -2,7 +2,9 @@
 import logging
 from collections import defaultdict
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Command
@@ -133,14 +135,16 @@ class ServicePlanning(models.AbstractModel):
             values["technician_id"] = technician.id
         if due:
             values["preventive_due_date"] = due
-            values["description"] = self.env._(
-                "<p>%(protocol)s due on %(date)s%(contract)s.</p>",
-                protocol=protocol.name,
-                date=format_date(self.env, due),
-                contract=self.env._(" (contract %s)", contract.name)
+            # names are the users': escaped, never markup
+            values["description"] = Markup(
+                self.env._("<p>%(protocol)s due on %(date)s%(contract)s.</p>")
+            ) % {
+                "protocol": protocol.name,
+                "date": format_date(self.env, due),
+                "contract": self.env._(" (contract %s)", contract.name)
                 if contract
                 else "",
-            )
+            }
         if key:
             values["practice_key"] = key
         return values
@@ -155,7 +159,25 @@ class ServicePlanning(models.AbstractModel):
     def _create_practices(self, vals_list):
         """Create the jobs in one ``create`` and apply their protocol in
         one batch of work lines."""
-        interventions = self.env["service.intervention"].create(vals_list)
+        Intervention = self.env["service.intervention"]
+        try:
+            with self.env.cr.savepoint():
+                interventions = Intervention.create(vals_list)
+        except psycopg2.errors.UniqueViolation:
+            # a concurrent run (the scheduled action twice, two contracts of
+            # a new customer started at once) created some of these events
+            # first: create the others, skip those, and say so
+            interventions = Intervention
+            skipped = 0
+            for vals in vals_list:
+                try:
+                    with self.env.cr.savepoint():
+                        interventions |= Intervention.create(vals)
+                except psycopg2.errors.UniqueViolation:
+                    skipped += 1
+            _logger.info(
+                "practices: %s already created by a concurrent run, skipped", skipped
+            )
         interventions.filtered("protocol_id").action_apply_protocol()
         return interventions
 
@@ -335,11 +357,11 @@ class ServicePlanning(models.AbstractModel):
             values = self._prepare_practice_values(
                 protocol, contract.partner_id, contract=contract, due=start, key=key
             )
-            values["description"] = self.env._(
-                "<p>%(protocol)s for the fiscal period starting on %(date)s.</p>",
-                protocol=protocol.name,
-                date=format_date(self.env, start),
-            )
+            values["description"] = Markup(
+                self.env._(
+                    "<p>%(protocol)s for the fiscal period starting on %(date)s.</p>"
+                )
+            ) % {"protocol": protocol.name, "date": format_date(self.env, start)}
             vals_list.append(values)
         return vals_list
 
@@ -409,11 +431,12 @@ class ServicePlanning(models.AbstractModel):
                 due=contract.date_start,
                 key=key,
             )
-            values["description"] = self.env._(
-                "<p>%(protocol)s for the new customer %(customer)s.</p>",
-                protocol=protocol.name,
-                customer=contract.partner_id.commercial_partner_id.name,
-            )
+            values["description"] = Markup(
+                self.env._("<p>%(protocol)s for the new customer %(customer)s.</p>")
+            ) % {
+                "protocol": protocol.name,
+                "customer": contract.partner_id.commercial_partner_id.name,
+            }
             vals_list.append(values)
         if not vals_list:
             return self.env["service.intervention"]

@@ -33,3 +33,4 @@ from . import test_sla
 from . import test_phone_tour
 from . import test_write_policy
 from . import test_field_owners
+from . import test_practice_concurrency

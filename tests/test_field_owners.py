@@ -286,3 +286,75 @@ class TestSlaHistory(PhoneCommon):
                 job.with_user(self.user_officer).write(
                     {"date_request": datetime(2026, 11, 1, 9, 0)}
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestRunsAndLaunches(PhoneCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rule = cls.env["service.protocol"].create(
+            {"name": "Safety rule", "trigger": "manual"}
+        )
+
+    def _wizard(self, **values):
+        return (
+            self.env["service.protocol.launch"]
+            .with_user(self.user_officer)
+            .create({"protocol_id": self.rule.id, **values})
+        )
+
+    def test_same_launch_submitted_twice_launches_once(self):
+        wizard = self._wizard(
+            target="partners", partner_ids=[Command.set(self.customer.ids)]
+        )
+        first = wizard.action_launch()
+        second = wizard.action_launch()
+        self.assertEqual(first["res_id"], second["res_id"])
+        jobs = self.env["service.intervention"].search(
+            [("protocol_id", "=", self.rule.id)]
+        )
+        self.assertEqual(len(jobs), 1)
+
+    def test_condition_on_a_missing_field_is_a_clear_error(self):
+        wizard = self._wizard(
+            target="domain", contract_domain="[('no_such_field', '=', 1)]"
+        )
+        with self.assertRaisesRegex(UserError, "cannot be read"):
+            wizard.action_launch()
+
+    def test_customer_name_with_html_is_escaped(self):
+        customer = self.env["res.partner"].create(
+            {"name": '<a href="https://evil.example.com">Evil</a>', "is_company": True}
+        )
+        onboarding = self.env["service.protocol"].create(
+            {"name": "Onboarding", "trigger": "new_customer"}
+        )
+        contract = self.env["service.contract"].create(
+            {
+                "partner_id": customer.id,
+                "contract_type": "assistance",
+                "protocol_ids": [Command.set(onboarding.ids)],
+            }
+        )
+        contract.action_start()
+        job = self.env["service.intervention"].search(
+            [("partner_id", "=", customer.id)]
+        )
+        self.assertTrue(job)
+        self.assertNotIn("<a href", str(job.description))
+        self.assertIn("&lt;a href", str(job.description))
+
+    def test_workload_weeks_bounded(self):
+        Workload = self.env["service.workload.report"].with_user(self.user_officer)
+        with self.assertRaises(ValidationError):
+            Workload.action_open_workload(weeks=10**6)
+
+    def test_backfill_bounded_by_the_user_companies(self):
+        wizard = (
+            self.env["service.installed.base.backfill"]
+            .with_user(self.user_officer)
+            .create({})
+        )
+        # the replay reads stock as superuser: only the user's companies
+        self.assertIn("company_id", str(wizard._move_line_domain()))

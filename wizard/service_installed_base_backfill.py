@@ -56,6 +56,8 @@ class ServiceInstalledBaseBackfill(models.TransientModel):
             Domain("location_dest_id.usage", "=", "customer")
             | Domain("location_id.usage", "=", "customer")
         )
+        # read as superuser: bounded by the companies the user works in
+        domain &= Domain("company_id", "in", self.env.companies.ids)
         if self.date_from:
             domain &= Domain("date", ">=", fields.Datetime.to_datetime(self.date_from))
         if self.date_to:

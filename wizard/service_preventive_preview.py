@@ -15,7 +15,7 @@ class ServicePreventivePreview(models.TransientModel):
     _inherit = ["service.write.policy.mixin"]
     # a wizard: whoever its access rights let run it fills it in
     _write_policy_default = ANYONE
-    _numeric_bounds = {"days": (1, 3660)}
+    _numeric_bounds = {"days": (0, 3660)}
 
     days = fields.Integer(
         string="Next Days",

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
@@ -104,7 +106,17 @@ class ServiceProtocolLaunch(models.TransientModel):
                     error=error,
                 )
             ) from error
-        return Contract.search(domain, order="id")
+        try:
+            return Contract.search(domain, order="id")
+        except ValueError as error:
+            # e.g. a field that does not exist (any more)
+            raise UserError(
+                self.env._(
+                    "The conditions on contracts cannot be read (%(error)s): "
+                    "edit them with the condition editor.",
+                    error=error,
+                )
+            ) from error
 
     def _targets(self):
         """(customer, contract) pairs, one job each: a contract each, or a
@@ -122,6 +134,11 @@ class ServiceProtocolLaunch(models.TransientModel):
     def action_launch(self):
         """Create one job per target in batches, or only preview them."""
         self.ensure_one()
+        # a double click, or the same wizard submitted twice, launches once:
+        # the second request waits for the first and finds its launch
+        self.lock_for_update()
+        if self.batch_id:
+            return self.batch_id.get_formview_action()
         targets = self._targets()
         if not targets:
             raise UserError(
@@ -151,11 +168,10 @@ class ServiceProtocolLaunch(models.TransientModel):
             }
         )
         Planning = self.env["service.planning"]
-        description = self.env._(
-            "<p>%(protocol)s (launch %(launch)s).</p>",
-            protocol=protocol.name,
-            launch=batch.name,
-        )
+        description = Markup(self.env._("<p>%(protocol)s (launch %(launch)s).</p>")) % {
+            "protocol": protocol.name,
+            "launch": batch.name,
+        }
         for chunk in split_every(self._batch_size, targets):
             vals_list = []
             for partner, contract in chunk:
