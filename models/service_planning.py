@@ -12,6 +12,7 @@ from odoo.tools import format_date, split_every
 from odoo.tools.date_utils import get_fiscal_year
 
 from .selections import interval_delta
+from .service_write_policy_mixin import trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -159,7 +160,8 @@ class ServicePlanning(models.AbstractModel):
     def _create_practices(self, vals_list):
         """Create the jobs in one ``create`` and apply their protocol in
         one batch of work lines."""
-        Intervention = self.env["service.intervention"]
+        # the launch, key and due date of a practice are the application's
+        Intervention = trusted(self.env["service.intervention"])
         try:
             with self.env.cr.savepoint():
                 interventions = Intervention.create(vals_list)
@@ -179,7 +181,7 @@ class ServicePlanning(models.AbstractModel):
                 "practices: %s already created by a concurrent run, skipped", skipped
             )
         interventions.filtered("protocol_id").action_apply_protocol()
-        return interventions
+        return interventions.with_env(self.env)
 
     # ------------------------------------------------------------------
     # Scheduled action

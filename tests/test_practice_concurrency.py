@@ -132,9 +132,11 @@ class TestPracticeConcurrency(BaseCase):
     def test_preventive_planning_twice_at_once(self):
         def plan(env, index):
             contracts = env["service.contract"].browse(self.contract_ids)
-            return env["service.planning"]._generate_preventive(
-                date=date(2026, 3, 20), contracts=contracts
-            ).ids
+            return (
+                env["service.planning"]
+                ._generate_preventive(date=date(2026, 3, 20), contracts=contracts)
+                .ids
+            )
 
         results, errors = self._run_twice(plan)
         self.assertFalse(errors)
