@@ -51,6 +51,22 @@ class ServiceInterventionTimer(models.Model):
         "A technician has one timer per intervention.",
     )
 
+    def action_discard(self):
+        """Discard forgotten timers (officers): their time is not recorded,
+        which the job's chatter says."""
+        for timer in self:
+            timer.intervention_id.message_post(
+                body=self.env._(
+                    "Timer of %(user)s discarded by %(officer)s: %(hours)s hours "
+                    "not recorded.",
+                    user=timer.user_id.name,
+                    officer=self.env.user.name,
+                    hours=f"{timer._service_hours():.2f}",
+                )
+            )
+        self.unlink()
+        return True
+
     def _service_hours(self, now=None):
         """Hours counted so far, pauses excluded (whole seconds)."""
         self.ensure_one()
