@@ -272,6 +272,16 @@ class TestTimersNeverBlock(PhoneCommon):
         )
         self.assertEqual(line.quantity, 1.0)
 
+    def test_officer_discards_a_forgotten_timer(self):
+        self.job.with_user(self.tech_user).action_timer_start()
+        # the helper, also on the job, does not see his colleague's timer
+        self.assertFalse(self.job.with_user(self.helper_user).timer_ids)
+        timers = self.job.with_user(self.user_officer).timer_ids
+        self.assertEqual(len(timers), 1)
+        timers.action_discard()
+        self.assertFalse(self.job.timer_ids)
+        self.assertIn("discarded", self.job.message_ids[0].body)
+
 
 @tagged("post_install", "-at_install")
 class TestSlaHistory(PhoneCommon):
