@@ -24,9 +24,6 @@ class ProductTemplate(models.Model):
     _write_policy_default = ANYONE
     _write_policy = {"service_installed_count": SYSTEM}
     _numeric_bounds = {
-        "service_warranty_months": (0, 1200),
-        "service_recurring_interval_number": (0, 1000),
-        "service_contract_duration_months": (0, 1200),
         "service_allowance_hours": (0, None),
         "service_allowance_visits": (0, None),
         "service_sla_response_hours": (0, 100000),

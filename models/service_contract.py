@@ -143,14 +143,11 @@ class ServiceContract(models.Model):
         "sla_urgent_response_hours": CONTRACT_TERMS,
         "sla_urgent_resolution_hours": CONTRACT_TERMS,
     }
+    # (coverage percentages: a database constraint)
     _numeric_bounds = {
-        "coverage_labor_pct": (0, 100),
-        "coverage_parts_pct": (0, 100),
-        "coverage_travel_pct": (0, 100),
         "allowance_hours": (0, None),
         "allowance_visits": (0, None),
         "renewal_months": (0, 1200),
-        "recurring_interval_number": (0, 1000),
         "sla_response_hours": (0, 100000),
         "sla_resolution_hours": (0, 100000),
         "sla_urgent_response_hours": (0, 100000),
