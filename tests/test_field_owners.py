@@ -276,6 +276,7 @@ class TestTimersNeverBlock(PhoneCommon):
         self.job.with_user(self.tech_user).action_timer_start()
         # the helper, also on the job, does not see his colleague's timer
         self.assertFalse(self.job.with_user(self.helper_user).timer_ids)
+        self.job.invalidate_recordset(["timer_ids"])
         timers = self.job.with_user(self.user_officer).timer_ids
         self.assertEqual(len(timers), 1)
         timers.action_discard()
