@@ -597,6 +597,43 @@ class ServiceInterventionLine(models.Model):
 
     def _check_line_change(self, fnames=None):
         self._check_editable(fnames)
+        self._check_signed_day(fnames)
+
+    def _check_signed_day(self, fnames=None):
+        """The hours of a work day the technician signed stay as signed."""
+        if self.env.su or is_trusted(self):
+            return
+        if fnames is not None and not set(fnames) & WORK_FIELDS:
+            return
+        activities = self.filtered(
+            lambda line: line.line_type == "activity" and line.employee_id
+        )
+        if not activities:
+            return
+        signed = {
+            (day.employee_id, day.date)
+            for day in self.env["service.work.day"]
+            .sudo()
+            .search(
+                [
+                    ("employee_id", "in", activities.employee_id.ids),
+                    ("date", "in", list(set(activities.mapped("date")))),
+                    ("signed_on", "!=", False),
+                ]
+            )
+        }
+        frozen = activities.filtered(
+            lambda line: (line.employee_id, line.date) in signed
+        )
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "The work day of %(employee)s on %(date)s is signed: its "
+                    "hours cannot change.",
+                    employee=frozen[0].employee_id.name,
+                    date=format_date(self.env, frozen[0].date),
+                )
+            )
 
     # ------------------------------------------------------------------
     # Invoicing hooks (service.invoicing selects, locks, groups and posts)

@@ -240,6 +240,8 @@ class ServiceWritePolicyMixin(models.AbstractModel):
                         value=str(value),
                     )
                 )
+            if ADDON not in field._modules:
+                continue  # a standard field: its own module bounds it
             limit = INT_MAX if field.type == "integer" else FLOAT_MAX
             if abs(value) > limit:
                 raise ValidationError(

@@ -139,10 +139,15 @@ class TestTechnicianWrites(PhoneCommon):
         my_day = day.with_user(self.tech_user)
         with self.assertRaises(ServiceWritePolicyError):
             my_day.write({"signed_on": datetime(2026, 1, 1)})
+        self.my_line.date = date(2026, 11, 2)
+        self.line.employee_id = self.technician
         my_day.write({"signature": SIGNATURE_PNG})
         self.assertTrue(day.signed_on)
         with self.assertRaises(UserError):
             my_day.write({"signature": False})
+        # the hours of the signed day are frozen too
+        with self.assertRaisesRegex(UserError, "is signed"):
+            self.my_line.write({"quantity": 5.0})
 
 
 @tagged("post_install", "-at_install")
