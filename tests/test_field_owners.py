@@ -280,9 +280,10 @@ class TestTimersNeverBlock(PhoneCommon):
     def test_officer_discards_a_forgotten_timer(self):
         self.job.with_user(self.tech_user).action_timer_start()
         # the helper, also on the job, does not see his colleague's timer
-        self.assertFalse(self.job.with_user(self.helper_user).timer_ids)
-        self.job.invalidate_recordset(["timer_ids"])
-        timers = self.job.with_user(self.user_officer).timer_ids
+        Timer = self.env["service.intervention.timer"]
+        domain = [("intervention_id", "=", self.job.id)]
+        self.assertFalse(Timer.with_user(self.helper_user).search(domain))
+        timers = Timer.with_user(self.user_officer).search(domain)
         self.assertEqual(len(timers), 1)
         timers.action_discard()
         self.assertFalse(self.job.timer_ids)
