@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..models.service_write_policy_mixin import ServiceWritePolicyError
 from .test_phone import SIGNATURE_PNG, PhoneCommon
@@ -375,3 +375,22 @@ class TestRunsAndLaunches(PhoneCommon):
         )
         # the replay reads stock as superuser: only the user's companies
         self.assertIn("company_id", str(wizard._move_line_domain()))
+
+
+@tagged("post_install", "-at_install")
+class TestSalesmanPortalPage(HttpCase):
+    def test_salesman_opens_his_contract_page(self):
+        salesman = new_test_user(
+            self.env, login="fo_portal_sales", groups="sales_team.group_sale_salesman"
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Sold Customer", "is_company": True}
+        )
+        contract = (
+            self.env["service.contract"]
+            .with_user(salesman)
+            .create({"partner_id": customer.id, "contract_type": "assistance"})
+        )
+        self.authenticate("fo_portal_sales", "fo_portal_sales")
+        response = self.url_open(f"/my/service/contracts/{contract.id}")
+        self.assertEqual(response.status_code, 200)
