@@ -71,7 +71,7 @@ class ServiceIntervention(models.Model):
         "description": TECH_CREATES,
         "state": SYSTEM,
         "invoice_status": SYSTEM,
-        "date_request": OFFICER,
+        "date_request": TECH_CREATES,
         "scheduled_start": OFFICER,
         "scheduled_end": OFFICER,
         "scheduled_duration": OFFICER,
