@@ -70,6 +70,7 @@ class TestTechnicianWrites(PhoneCommon):
         for values in (
             {"sla_result": "met"},
             {"sla_resolution_deadline": datetime(2027, 11, 2)},
+            {"date_request": datetime(2026, 11, 1)},
             {"practice_key": "protocol:1:partner:1"},
             {"protocol_id": self.protocol.id},
             {"scheduled_start": datetime(2026, 11, 5, 9, 0)},
