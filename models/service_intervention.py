@@ -1553,7 +1553,9 @@ class ServiceInterventionPhone(models.Model):
         running longer than a day records a day, and says so on the job.
         Return the lines."""
         self.ensure_one()
-        Line = self.env["service.intervention.line"]
+        # the application records the time (also on a day already signed:
+        # a timer never blocks finishing a job)
+        Line = trusted(self.env["service.intervention.line"])
         lines = Line
         for timer in timers:
             user_employee = (
@@ -1600,7 +1602,7 @@ class ServiceInterventionPhone(models.Model):
                     "quantity": hours,
                 }
             )
-        return lines
+        return lines.with_env(self.env)
 
     def _service_my_employee(self):
         self.ensure_one()
