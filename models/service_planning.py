@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Command
-from odoo.tools import format_date, split_every
+from odoo.tools import format_date, mute_logger, split_every
 from odoo.tools.date_utils import get_fiscal_year
 
 from .selections import interval_delta
@@ -162,8 +162,9 @@ class ServicePlanning(models.AbstractModel):
         one batch of work lines."""
         # the launch, key and due date of a practice are the application's
         Intervention = trusted(self.env["service.intervention"])
+        # a duplicate is expected here (a concurrent run): not a bad query
         try:
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 interventions = Intervention.create(vals_list)
         except psycopg2.errors.UniqueViolation:
             # a concurrent run (the scheduled action twice, two contracts of
@@ -173,7 +174,7 @@ class ServicePlanning(models.AbstractModel):
             skipped = 0
             for vals in vals_list:
                 try:
-                    with self.env.cr.savepoint():
+                    with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                         interventions |= Intervention.create(vals)
                 except psycopg2.errors.UniqueViolation:
                     skipped += 1
