@@ -164,7 +164,7 @@ class ServicePlanning(models.AbstractModel):
         Intervention = trusted(self.env["service.intervention"])
         # a duplicate is expected here (a concurrent run): not a bad query
         try:
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 interventions = Intervention.create(vals_list)
         except psycopg2.errors.UniqueViolation:
             # a concurrent run (the scheduled action twice, two contracts of
@@ -174,7 +174,7 @@ class ServicePlanning(models.AbstractModel):
             skipped = 0
             for vals in vals_list:
                 try:
-                    with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                         interventions |= Intervention.create(vals)
                 except psycopg2.errors.UniqueViolation:
                     skipped += 1
