@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
@@ -8,13 +10,32 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Command
-from odoo.tools import format_date, mute_logger, split_every
+from odoo.tools import format_date, split_every
 from odoo.tools.date_utils import get_fiscal_year
 
 from .selections import interval_delta
 from .service_write_policy_mixin import trusted
 
 _logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _duplicate_expected():
+    """Odoo logs a failed query as an error; here a duplicate is expected (a
+    concurrent run created the event first): leave out that log line, of
+    this thread only (``mute_logger`` would mute the other threads too)."""
+    thread = threading.get_ident()
+
+    def keep(record):
+        return not (record.thread == thread and str(record.msg).startswith("bad query"))
+
+    logger = logging.getLogger("odoo.sql_db")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
 
 # triggers the daily scheduled action plans
 CRON_TRIGGERS = ("periodic", "contract_start", "fiscal_period")
@@ -164,7 +185,7 @@ class ServicePlanning(models.AbstractModel):
         Intervention = trusted(self.env["service.intervention"])
         # a duplicate is expected here (a concurrent run): not a bad query
         try:
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            with _duplicate_expected(), self.env.cr.savepoint():
                 interventions = Intervention.create(vals_list)
         except psycopg2.errors.UniqueViolation:
             # a concurrent run (the scheduled action twice, two contracts of
@@ -174,7 +195,7 @@ class ServicePlanning(models.AbstractModel):
             skipped = 0
             for vals in vals_list:
                 try:
-                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    with _duplicate_expected(), self.env.cr.savepoint():
                         interventions |= Intervention.create(vals)
                 except psycopg2.errors.UniqueViolation:
                     skipped += 1

@@ -4,7 +4,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.service_write_policy_mixin import ANYONE
@@ -135,8 +135,16 @@ class ServiceProtocolLaunch(models.TransientModel):
         """Create one job per target in batches, or only preview them."""
         self.ensure_one()
         # a double click, or the same wizard submitted twice, launches once:
-        # the second request waits for the first and finds its launch
-        self.lock_for_update()
+        # the second request waits for the first (a blocking row lock), is
+        # retried by the server as a concurrent update, and finds its launch
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR UPDATE",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["batch_id"])
         if self.batch_id:
             return self.batch_id.get_formview_action()
         targets = self._targets()
