@@ -127,7 +127,8 @@ class TestPracticeConcurrency(BaseCase):
                             break
                         except SerializationFailure:
                             cr.rollback()
-                            env.transaction.reset()
+                            # not reset(): it reloads the registry
+                            env.transaction.clear()
                             time.sleep(0.1 * (attempt + 1))
                     else:
                         raise AssertionError("still conflicting after 5 tries")
@@ -173,6 +174,7 @@ class TestPracticeConcurrency(BaseCase):
 
         results, errors = self._run_twice(launch)
         self.assertFalse(errors)
+        self.assertEqual(len(results), 2)
         self.assertEqual(len(set(results)), 1, "both requests show one launch")
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -188,6 +190,7 @@ class TestPracticeConcurrency(BaseCase):
 
         results, errors = self._run_twice(start)
         self.assertFalse(errors)
+        self.assertEqual(sorted(results), [0, 1])
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             contracts = env["service.contract"].browse(self.draft_ids)

@@ -142,7 +142,8 @@ class ServiceProtocolLaunch(models.TransientModel):
                 "SELECT id FROM %s WHERE id = %s FOR UPDATE",
                 SQL.identifier(self._table),
                 self.id,
-            )
+            ),
+            log_exceptions=False,
         )
         self.invalidate_recordset(["batch_id"])
         if self.batch_id:
