@@ -204,6 +204,8 @@ class TestOtherRolesWrites(PhoneCommon):
             self.contract.with_user(self.salesman).write(
                 {"coverage_labor_pct": 0, "change_reason": "Because"}
             )
+        with self.assertRaises(AccessError):
+            self.contract.with_user(self.salesman).action_cancel()
         own = (
             self.env["service.contract"]
             .with_user(self.salesman)
@@ -234,6 +236,8 @@ class TestBadNumbers(PhoneCommon):
                 ):
                     line.write({fname: value})
         cases = (
+            (self.job, {"scheduled_duration": math.nan}),
+            (self.activity_inspection, {"default_duration": math.inf}),
             (self.contract, {"allowance_hours": math.nan, "change_reason": "x"}),
             (self.contract, {"sla_response_hours": math.inf, "change_reason": "x"}),
             (self.customer, {"service_distance_km": math.nan}),
