@@ -72,6 +72,7 @@ class ServiceIntervention(models.Model):
         "state": SYSTEM,
         "invoice_status": SYSTEM,
         "date_request": TECH_CREATES,
+        "date_request_reason": OFFICER,
         "scheduled_start": OFFICER,
         "scheduled_end": OFFICER,
         "scheduled_duration": OFFICER,
@@ -2094,6 +2095,10 @@ class ServiceInterventionSla(models.Model):
         search="_search_sla_state",
     )
     sla_time_left = fields.Char(string="SLA Time Left", compute="_compute_sla_state")
+    # asked when the request date of an answered request changes (logged)
+    date_request_reason = fields.Char(
+        string="Reason for the New Request Date", store=False
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -2233,16 +2238,33 @@ class ServiceInterventionSla(models.Model):
         return ~domain if operator == "not in" else domain
 
     def write(self, vals):
+        reason = (vals.get("date_request_reason") or "").strip()
         if "date_request" in vals and not (self.env.su or is_trusted(self)):
+            self._service_check_write_policy(vals)
             answered = self.filtered("sla_responded_on")
-            if answered:
+            if answered and not reason:
                 raise UserError(
                     self.env._(
-                        "Request %(names)s is already answered: its request date "
-                        "is part of the SLA history and cannot change.",
+                        "Request %(names)s is already answered: enter the reason "
+                        "for changing its request date. Its response and "
+                        "resolution deadlines, and a breach already recorded, "
+                        "stay as they are.",
                         names=", ".join(answered.mapped("name")),
                     )
                 )
+            new = fields.Datetime.to_datetime(vals["date_request"])
+            for job in answered.filtered(lambda i: i.date_request != new):
+                job.message_post(
+                    body=self.env._(
+                        "Request date changed from %(old)s to %(new)s: %(reason)s",
+                        old=fields.Datetime.to_string(job.date_request),
+                        new=fields.Datetime.to_string(new),
+                        reason=reason,
+                    )
+                )
+        if "date_request_reason" in vals:
+            vals = dict(vals)
+            del vals["date_request_reason"]
         if "sla_responded_on" in vals and not is_trusted(self):
             raise UserError(
                 self.env._(

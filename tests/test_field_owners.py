@@ -296,17 +296,23 @@ class TestTimersNeverBlock(PhoneCommon):
 
 @tagged("post_install", "-at_install")
 class TestSlaHistory(PhoneCommon):
-    def test_request_date_tracked_and_frozen_once_answered(self):
+    def test_request_date_tracked_and_changed_with_a_reason_once_answered(self):
         self.assertTrue(self.job._fields["date_request"].tracking)
         job = self._intervention()
         job.write({"date_request": datetime(2026, 10, 30, 9, 0)})
-        job.action_schedule()
-        job._sla_mark_responded()
-        if job.sla_responded_on:
-            with self.assertRaises(UserError):
-                job.with_user(self.user_officer).write(
-                    {"date_request": datetime(2026, 11, 1, 9, 0)}
-                )
+        trusted_job = job._service_trusted()
+        trusted_job.write({"sla_responded_on": datetime(2026, 10, 30, 10, 0)})
+        officer_job = job.with_user(self.user_officer)
+        with self.assertRaisesRegex(UserError, "reason"):
+            officer_job.write({"date_request": datetime(2026, 11, 1, 9, 0)})
+        officer_job.write(
+            {
+                "date_request": datetime(2026, 10, 29, 9, 0),
+                "date_request_reason": "Typed on the wrong day",
+            }
+        )
+        self.assertEqual(job.date_request, datetime(2026, 10, 29, 9, 0))
+        self.assertIn("Typed on the wrong day", job.message_ids[0].body)
 
 
 @tagged("post_install", "-at_install")
