@@ -312,6 +312,11 @@ class ServicePortal(CustomerPortal):
                     lambda move: move.state == "posted"
                 ),
             }
+        Intervention = request.env["service.intervention"]
+        if not Intervention.has_access("read"):
+            # an internal user without service rights (a salesperson on his
+            # contract): the contract page, without the jobs he cannot read
+            return {"interventions": Intervention.sudo(), "intervention_states": {}}
         interventions = request.env["service.intervention"].search(
             Domain(self._service_domain("service.intervention"))
             & Domain("contract_id", "=", record_sudo.id),

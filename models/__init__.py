@@ -1,3 +1,4 @@
+from . import service_write_policy_mixin
 from . import service_note_mixin
 from . import service_document_mixin
 from . import service_priced_line_mixin

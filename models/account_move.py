@@ -7,10 +7,23 @@ from odoo.tools import float_round, format_date
 
 from .selections import CONTRACT_READERS, WORK_READERS
 from .service_document_mixin import open_action
+from .service_write_policy_mixin import BILLING, OFFICER, SALESMAN, SYSTEM, groups
+
+INVOICERS = groups(BILLING, OFFICER, SALESMAN)
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "service.write.policy.mixin"]
+    # billing users (and the sale and service flows that invoice) link an
+    # invoice to its contract period; the interventions are computed
+    _write_policy = {
+        "service_contract_id": INVOICERS,
+        "service_period_start": INVOICERS,
+        "service_period_end": INVOICERS,
+        "service_intervention_ids": SYSTEM,
+        "service_intervention_count": SYSTEM,
+    }
 
     service_contract_id = fields.Many2one(
         "service.contract",

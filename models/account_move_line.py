@@ -2,11 +2,17 @@
 from odoo import fields, models
 from odoo.fields import Command
 
+from .account_move import INVOICERS
 from .selections import CONTRACT_READERS, WORK_READERS
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"
+    _name = "account.move.line"
+    _inherit = ["account.move.line", "service.write.policy.mixin"]
+    _write_policy = {
+        "service_contract_id": INVOICERS,
+        "service_intervention_line_ids": INVOICERS,
+    }
 
     service_contract_id = fields.Many2one(
         "service.contract",

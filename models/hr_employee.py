@@ -1,9 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from .service_write_policy_mixin import OFFICER, groups
+
 
 class HrEmployee(models.Model):
-    _inherit = "hr.employee"
+    _name = "hr.employee"
+    _inherit = ["hr.employee", "service.write.policy.mixin"]
+    _write_policy = {
+        "service_location_id": groups(OFFICER, "hr.group_hr_user"),
+    }
 
     service_location_id = fields.Many2one(
         "stock.location",

@@ -10,11 +10,25 @@ from .selections import (
     LOT_READERS,
 )
 from .service_document_mixin import open_action
+from .service_write_policy_mixin import ANYONE, SYSTEM
 
 
 class ProductTemplate(models.Model):
     _name = "product.template"
-    _inherit = ["product.template", "service.note.mixin"]
+    _inherit = [
+        "product.template",
+        "service.note.mixin",
+        "service.write.policy.mixin",
+    ]
+    # products are configured by whoever the access rights let edit them
+    _write_policy_default = ANYONE
+    _write_policy = {"service_installed_count": SYSTEM}
+    _numeric_bounds = {
+        "service_allowance_hours": (0, None),
+        "service_allowance_visits": (0, None),
+        "service_sla_response_hours": (0, 100000),
+        "service_sla_resolution_hours": (0, 100000),
+    }
 
     service_installed_base = fields.Boolean(
         string="Track in Installed Base",

@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .service_write_policy_mixin import ANYONE
+
 # bounds of the renewal price index (%): beyond them a typo (-100, 150...)
 # would zero, turn negative or multiply the fees of every renewed contract
 RENEWAL_PRICE_INDEX_MIN = -50.0
@@ -9,7 +11,16 @@ RENEWAL_PRICE_INDEX_MAX = 100.0
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "service.write.policy.mixin"]
+    # the company's settings: whoever may edit the company
+    _write_policy_default = ANYONE
+    _numeric_bounds = {
+        "service_preventive_horizon_days": (0, 3660),
+        "service_warranty_reminder_days": (0, 3660),
+        "service_time_increment": (0, 24),
+        "service_allowance_alert_pct": (0, 100),
+    }
 
     service_preventive_horizon_days = fields.Integer(
         string="Preventive Planning Horizon (days)",

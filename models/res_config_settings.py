@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from .service_write_policy_mixin import ANYONE
+
 
 class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+    _name = "res.config.settings"
+    _inherit = ["res.config.settings", "service.write.policy.mixin"]
+    _write_policy_default = ANYONE
 
     service_preventive_horizon_days = fields.Integer(
         related="company_id.service_preventive_horizon_days", readonly=False

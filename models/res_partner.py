@@ -3,11 +3,20 @@ from odoo import fields, models
 
 from .selections import CONTRACT_READERS, LOT_READERS, WORK_READERS
 from .service_document_mixin import open_action
+from .service_write_policy_mixin import SYSTEM
 
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ["res.partner", "service.profitability.mixin"]
+    _inherit = [
+        "res.partner",
+        "service.profitability.mixin",
+        "service.write.policy.mixin",
+    ]
+    # whoever edits the customer sets its distance; the rest is computed
+    _write_policy = {"service_distance_km": "base.group_user"}
+    _write_policy_default = SYSTEM
+    _numeric_bounds = {"service_distance_km": (0, 100000)}
     _service_profitability_field = "partner_id"
 
     service_distance_km = fields.Float(

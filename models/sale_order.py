@@ -6,9 +6,14 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from .service_write_policy_mixin import SYSTEM
+
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "service.write.policy.mixin"]
+    # contracts are created by the sale's confirmation
+    _write_policy = {"service_contract_ids": SYSTEM, "service_contract_count": SYSTEM}
 
     service_contract_ids = fields.One2many(
         "service.contract", "sale_order_id", string="Service Contracts"
@@ -222,7 +227,11 @@ class SaleOrder(models.Model):
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "service.write.policy.mixin"]
+
+    # set by the confirmation of the order, never by hand
+    _write_policy = {"service_contract_id": SYSTEM}
 
     # the contract this line sold: it bills the fee, not the order
     service_contract_id = fields.Many2one(

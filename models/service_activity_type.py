@@ -2,11 +2,15 @@
 from odoo import api, fields, models
 
 from .selections import COST_GROUPS
+from .service_write_policy_mixin import MANAGER
 
 
 class ServiceActivityType(models.Model):
     _name = "service.activity.type"
     _description = "Service Activity Type"
+    _inherit = ["service.write.policy.mixin"]
+    # configuration: the service administrator's
+    _write_policy_default = MANAGER
     _order = "sequence, name, id"
     _check_company_auto = True
     # shown as "[code] name": typing the code finds it too

@@ -23,6 +23,14 @@ from .selections import (
 )
 from .service_contract_line import changes_fees
 from .service_document_mixin import open_action, trusted
+from .service_write_policy_mixin import (
+    ANYONE,
+    BILLING,
+    CONTRACT_TERMS,
+    OFFICER,
+    SYSTEM,
+    groups,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -81,6 +89,7 @@ class ServiceContract(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "service.document.mixin",
+        "service.write.policy.mixin",
         "analytic.mixin",
         "service.profitability.mixin",
     ]
@@ -89,6 +98,83 @@ class ServiceContract(models.Model):
     _service_sequence_code = "service.contract"
     _service_portal_path = "contracts"
     _check_company_auto = True
+    # the officer and the salesperson (his own contracts, by record rule)
+    # write the terms; invoicing and the sale link are the application's
+    _write_policy = {
+        "name": {"create": ANYONE, "write": CONTRACT_TERMS},
+        "partner_id": CONTRACT_TERMS,
+        "partner_invoice_id": CONTRACT_TERMS,
+        "partner_shipping_id": CONTRACT_TERMS,
+        "company_id": CONTRACT_TERMS,
+        "pricelist_id": CONTRACT_TERMS,
+        "currency_id": CONTRACT_TERMS,
+        "user_id": CONTRACT_TERMS,
+        "active": CONTRACT_TERMS,
+        "fiscal_position_id": CONTRACT_TERMS,
+        "payment_term_id": CONTRACT_TERMS,
+        "contract_type": CONTRACT_TERMS,
+        "billing_method": CONTRACT_TERMS,
+        "date_start": CONTRACT_TERMS,
+        "date_end": CONTRACT_TERMS,
+        "state": SYSTEM,
+        "auto_renew": CONTRACT_TERMS,
+        "renewal_months": CONTRACT_TERMS,
+        "recurring_interval_number": CONTRACT_TERMS,
+        "recurring_interval_type": CONTRACT_TERMS,
+        "recurring_invoicing_mode": CONTRACT_TERMS,
+        # postponed by billing users or officers, with a reason when running
+        "next_invoice_date": groups(BILLING, OFFICER),
+        # moved by the invoicing engine and renewals only
+        "invoiced_until": SYSTEM,
+        "date_term_start": SYSTEM,
+        "line_ids": CONTRACT_TERMS,
+        "amount_untaxed": SYSTEM,
+        "recurring_monthly": SYSTEM,
+        "coverage_labor_pct": CONTRACT_TERMS,
+        "coverage_parts_pct": CONTRACT_TERMS,
+        "coverage_travel_pct": CONTRACT_TERMS,
+        "lot_ids": CONTRACT_TERMS,
+        "lot_count": SYSTEM,
+        "protocol_ids": CONTRACT_TERMS,
+        "technician_id": CONTRACT_TERMS,
+        "invoice_ids": SYSTEM,
+        "intervention_ids": SYSTEM,
+        "intervention_count": SYSTEM,
+        "invoice_count": SYSTEM,
+        "sale_order_id": SYSTEM,
+        "sale_line_id": SYSTEM,
+        "change_reason": CONTRACT_TERMS,
+        "note": CONTRACT_TERMS,
+        "analytic_distribution": CONTRACT_TERMS,
+        # prepaid hours, visits and response times
+        "allowance_hours": CONTRACT_TERMS,
+        "allowance_visits": CONTRACT_TERMS,
+        "allowance_period": CONTRACT_TERMS,
+        "allowance_rollover": CONTRACT_TERMS,
+        "allowance_hours_available": SYSTEM,
+        "allowance_hours_used": SYSTEM,
+        "allowance_hours_left": SYSTEM,
+        "allowance_hours_used_pct": SYSTEM,
+        "allowance_visits_available": SYSTEM,
+        "allowance_visits_used": SYSTEM,
+        "allowance_visits_left": SYSTEM,
+        "allowance_period_start": SYSTEM,
+        "allowance_alert_period": SYSTEM,
+        "sla_response_hours": CONTRACT_TERMS,
+        "sla_resolution_hours": CONTRACT_TERMS,
+        "sla_urgent_response_hours": CONTRACT_TERMS,
+        "sla_urgent_resolution_hours": CONTRACT_TERMS,
+    }
+    # (coverage percentages: a database constraint)
+    _numeric_bounds = {
+        "allowance_hours": (0, None),
+        "allowance_visits": (0, None),
+        "renewal_months": (0, 1200),
+        "sla_response_hours": (0, 100000),
+        "sla_resolution_hours": (0, 100000),
+        "sla_urgent_response_hours": (0, 100000),
+        "sla_urgent_resolution_hours": (0, 100000),
+    }
 
     active = fields.Boolean(default=True)
     # the sale order may set a currency other than its pricelist's
@@ -522,6 +608,8 @@ class ServiceContract(models.Model):
     # CRUD
     # ------------------------------------------------------------------
     def write(self, vals):
+        # the trusted write below must not skip the write policy
+        self._service_check_write_policy(vals)
         vals = dict(vals)
         reason = (vals.pop("change_reason", None) or "").strip()
         protected = PROTECTED_FIELDS.intersection(vals)

@@ -6,6 +6,7 @@ from odoo.tools import float_round
 
 from .service_document_mixin import is_trusted
 from .service_intervention_line import MAX_PRICE, MAX_QUANTITY, implausible_figures
+from .service_write_policy_mixin import CONTRACT_TERMS, SYSTEM
 
 # fields of a fee line that do not change what the contract bills: a running
 # contract changes them without a reason
@@ -27,8 +28,28 @@ def changes_fees(commands):
 
 class ServiceContractLine(models.Model):
     _name = "service.contract.line"
-    _inherit = ["service.priced.line.mixin", "analytic.mixin"]
+    _inherit = [
+        "service.priced.line.mixin",
+        "analytic.mixin",
+        "service.write.policy.mixin",
+    ]
     _description = "Service Contract Fee Line"
+    _write_policy = {
+        "contract_id": CONTRACT_TERMS,
+        "company_id": SYSTEM,
+        "currency_id": SYSTEM,
+        "sequence": CONTRACT_TERMS,
+        "product_id": CONTRACT_TERMS,
+        "uom_id": CONTRACT_TERMS,
+        "name": CONTRACT_TERMS,
+        "quantity": CONTRACT_TERMS,
+        "price_unit": CONTRACT_TERMS,
+        "discount": CONTRACT_TERMS,
+        "tax_ids": CONTRACT_TERMS,
+        "analytic_distribution": CONTRACT_TERMS,
+        "price_subtotal": SYSTEM,
+    }
+    _numeric_bounds = {"discount": (0, 100)}
     _order = "contract_id, sequence, id"
 
     contract_id = fields.Many2one(

@@ -2,19 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-# The action methods pass this object in the context to make the writes they
-# guard (state changes, protected fields of running contracts, frozen work).
-# An RPC caller can only send JSON values in its context: it cannot pass it.
-_TRUSTED_WRITE = object()
-
-
-def trusted(records):
-    """``records`` allowed to make the writes only action methods may make."""
-    return records.with_context(service_trusted_write=_TRUSTED_WRITE)
-
-
-def is_trusted(records):
-    return records.env.context.get("service_trusted_write") is _TRUSTED_WRITE
+# re-exported: the add-on's modules import them from here
+from .service_write_policy_mixin import is_trusted, trusted  # noqa: F401
 
 
 def open_action(env, xmlid, domain, context=None):
@@ -38,7 +27,7 @@ class ServiceDocumentMixin(models.AbstractModel):
     """
 
     _name = "service.document.mixin"
-    _inherit = ["portal.mixin"]
+    _inherit = ["portal.mixin", "service.write.policy.mixin"]
     _description = "Service Document"
     _service_sequence_code = None
     # the customer portal's URL of these documents: /my/service/<path>/<id>
@@ -177,6 +166,17 @@ class ServiceDocumentMixin(models.AbstractModel):
                 )
             )
         return super().write(vals)
+
+    def _service_refusal(self, fname, rule):
+        if fname == "state":
+            return self.env._(
+                "The status of %(document)s %(names)s changes only through its "
+                "buttons (start, finish, cancel...), which check the work "
+                "and move stock and invoices with it.",
+                document=self.env["ir.model"]._get(self._name).name,
+                names=", ".join(self.mapped("name")),
+            )
+        return super()._service_refusal(fname, rule)
 
     def action_view_invoices(self):
         self.ensure_one()

@@ -14,8 +14,23 @@ from odoo.tools.intervals import Intervals
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
+from .service_write_policy_mixin import (
+    ANYONE,
+    OFFICER,
+    SYSTEM,
+    TECH_CREATES,
+    TECHNICIAN,
+)
 
 PLACES = [("on_site", "On Site"), ("in_house", "In House")]
+
+
+# a line holds a day at most (see _check_quantity_bounds of the lines)
+MAX_TIMER_HOURS = 24.0
+# frozen once the customer has signed
+SIGNED_FIELDS = frozenset(
+    ("signature", "signed_by", "work_summary", "line_ids", "step_line_ids")
+)
 
 
 class ServiceIntervention(models.Model):
@@ -25,6 +40,7 @@ class ServiceIntervention(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "service.document.mixin",
+        "service.write.policy.mixin",
         # technicians are chosen by users without HR rights
         "hr.mixin",
     ]
@@ -32,6 +48,80 @@ class ServiceIntervention(models.Model):
     _service_sequence_code = "service.intervention"
     _service_portal_path = "interventions"
     _check_company_auto = True
+    # the dispatcher plans and covers, the technician records what he does
+    # (his work summary and the customer's signature once, on Close Job);
+    # what the application computes or audits only its own methods write
+    _write_policy = {
+        "name": {"create": ANYONE, "write": OFFICER},
+        "partner_id": TECH_CREATES,
+        "partner_invoice_id": TECH_CREATES,
+        "partner_shipping_id": TECH_CREATES,
+        "company_id": TECH_CREATES,
+        "pricelist_id": OFFICER,
+        "currency_id": SYSTEM,
+        "contract_id": TECH_CREATES,
+        "user_id": TECH_CREATES,
+        # a technician may create a job for himself (_service_policy_allows)
+        "technician_id": OFFICER,
+        "technician_ids": OFFICER,
+        "technician_user_id": SYSTEM,
+        "origin": TECH_CREATES,
+        "place": TECH_CREATES,
+        "priority": TECH_CREATES,
+        "description": TECH_CREATES,
+        "state": SYSTEM,
+        "invoice_status": SYSTEM,
+        "date_request": TECH_CREATES,
+        "date_request_reason": OFFICER,
+        "scheduled_start": OFFICER,
+        "scheduled_end": OFFICER,
+        "scheduled_duration": OFFICER,
+        "actual_start": SYSTEM,
+        "actual_end": SYSTEM,
+        "protocol_id": OFFICER,
+        "preventive_due_date": OFFICER,
+        "location_id": OFFICER,
+        "work_summary": TECHNICIAN,
+        "signature": TECHNICIAN,
+        "signed_by": TECHNICIAN,
+        "signed_on": SYSTEM,
+        "object_ids": TECHNICIAN,
+        "line_ids": TECHNICIAN,
+        "note": TECHNICIAN,
+        "invoice_ids": SYSTEM,
+        "invoice_count": SYSTEM,
+        "amount_total": SYSTEM,
+        "cost_total": SYSTEM,
+        "lot_ids": SYSTEM,
+        "parts_warning": SYSTEM,
+        "color": SYSTEM,
+        # planning
+        "has_conflict": SYSTEM,
+        "conflict_reason": SYSTEM,
+        # phone: timers only through the timer buttons
+        "timer_ids": SYSTEM,
+        "step_line_ids": TECHNICIAN,
+        "day_rank": SYSTEM,
+        # practices
+        "launch_id": SYSTEM,
+        "practice_key": SYSTEM,
+        "step_progress": SYSTEM,
+        "is_late": SYSTEM,
+        # prepaid hours and visits
+        "allowance_visit": SYSTEM,
+        "allowance_visits_left": SYSTEM,
+        "allowance_period_start": SYSTEM,
+        "contract_allowance_hours": SYSTEM,
+        "contract_hours_left": SYSTEM,
+        # SLA
+        "sla_response_deadline": SYSTEM,
+        "sla_resolution_deadline": SYSTEM,
+        "sla_responded_on": SYSTEM,
+        "sla_result": SYSTEM,
+        "sla_next_deadline": SYSTEM,
+        "sla_risk_date": SYSTEM,
+        "sla_state": SYSTEM,
+    }
 
     partner_shipping_id = fields.Many2one(string="Site")
     contract_id = fields.Many2one(
@@ -88,7 +178,10 @@ class ServiceIntervention(models.Model):
         index=True,
     )
     date_request = fields.Datetime(
-        string="Requested On", default=fields.Datetime.now, required=True
+        string="Requested On",
+        default=fields.Datetime.now,
+        required=True,
+        tracking=True,
     )
     scheduled_start = fields.Datetime(tracking=True)
     # indexed: the planning board reads a week by its end (history is past)
@@ -414,8 +507,36 @@ class ServiceIntervention(models.Model):
         )._service_sync_lot_state()
         return interventions
 
+    def _service_check_signed(self, vals):
+        """What the customer signed stays as signed: a correction goes
+        through Re-open (an officer), which asks for a new signature."""
+        if self.env.su or is_trusted(self) or not SIGNED_FIELDS & vals.keys():
+            return
+        signed = self.filtered("signed_on")
+        if signed:
+            raise UserError(
+                self.env._(
+                    "Intervention %(names)s is signed by the customer: its work, "
+                    "summary and signature cannot change. An officer re-opens it "
+                    "to correct it, and the customer signs again.",
+                    names=", ".join(signed.mapped("name")),
+                )
+            )
+
+    def _service_policy_allows(self, fname, rule, vals, mode):
+        # a technician may open a job for himself, not for a colleague
+        if mode == "create" and fname == "technician_id":
+            return vals[fname] in self.env.user.employee_ids.ids
+        return super()._service_policy_allows(fname, rule, vals, mode)
+
     def write(self, vals):
+        self._service_check_signed(vals)
+        target = self
         if "signature" in vals:
+            # the signing time is the server's: check what the caller sent,
+            # then stamp it as the application
+            self._service_check_write_policy(vals)
+            target = self._service_trusted()
             if vals["signature"]:
                 vals = dict(vals)
                 vals.setdefault("signed_on", fields.Datetime.now())
@@ -423,7 +544,7 @@ class ServiceIntervention(models.Model):
                     vals["signed_by"] = self.partner_id.name
             else:
                 vals = dict(vals, signed_on=False, signed_by=False)
-        result = super().write(vals)
+        result = super(ServiceIntervention, target).write(vals)
         if "place" in vals:
             self._service_sync_lot_state()
         return result
@@ -492,6 +613,16 @@ class ServiceIntervention(models.Model):
             ("in_progress",),
             self.env._("Intervention %(name)s is %(state)s: it cannot be finished."),
         )
+        # timers still running (finished from the back office) record their
+        # time first
+        for intervention in self:
+            timers = (
+                self.env["service.intervention.timer"]
+                .sudo()
+                .search([("intervention_id", "=", intervention.id)])
+            )
+            if timers:
+                intervention._service_record_timers(timers)
         for intervention in self:
             missing = intervention.line_ids.filtered(
                 lambda line: line.protocol_step_id.mandatory and not line.done
@@ -544,7 +675,37 @@ class ServiceIntervention(models.Model):
                     names=", ".join(invoiced.mapped("name")),
                 )
             )
-        self._service_trusted().write({"state": "in_progress", "actual_end": False})
+        if not (
+            self.env.su
+            or is_trusted(self)
+            or self.env.user.has_group("service_management.group_service_officer")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a service officer can re-open a finished intervention: "
+                    "the work the customer signed for changes."
+                )
+            )
+        for intervention in self.filtered("signed_on"):
+            intervention.message_post(
+                body=self.env._(
+                    "Re-opened by %(user)s: the signature of %(signer)s given on "
+                    "%(date)s is cleared; the customer signs the corrected work "
+                    "again.",
+                    user=self.env.user.name,
+                    signer=intervention.signed_by or "",
+                    date=fields.Datetime.to_string(intervention.signed_on),
+                )
+            )
+        self._service_trusted().write(
+            {
+                "state": "in_progress",
+                "actual_end": False,
+                "signature": False,
+                "signed_by": False,
+                "signed_on": False,
+            }
+        )
         for intervention in self.filtered(lambda i: i.line_ids.stock_move_id):
             intervention.message_post(
                 body=self.env._(
@@ -1367,18 +1528,20 @@ class ServiceInterventionPhone(models.Model):
         )
         timer = self._service_my_timer()
         if not timer:
-            self.env["service.intervention.timer"].create(
+            trusted(self.env["service.intervention.timer"]).create(
                 {"intervention_id": self.id, "date_running": fields.Datetime.now()}
             )
         elif not timer.date_running:
-            timer.date_running = fields.Datetime.now()
+            trusted(timer).date_running = fields.Datetime.now()
         return True
 
     def action_timer_pause(self):
         self.ensure_one()
         timer = self._service_my_timer()
         if timer.date_running:
-            timer.write({"elapsed": timer._service_hours(), "date_running": False})
+            trusted(timer).write(
+                {"elapsed": timer._service_hours(), "date_running": False}
+            )
         return True
 
     def action_timer_stop(self):
@@ -1391,23 +1554,65 @@ class ServiceInterventionPhone(models.Model):
                 self.env._("Your timer on %(name)s is not running.", name=self.name)
             )
         employee = self._service_my_employee()
-        # times are stored to the second: a timer started and stopped within
-        # the same second still counts (one increment, like any short job)
-        hours = timer._service_round_up(
-            max(timer._service_hours(), 1 / 3600),
-            self.company_id.service_time_increment,
-        )
-        timer.unlink()
-        line = self.env["service.intervention.line"].create(
-            {
-                "intervention_id": self.id,
-                "line_type": "activity",
-                "activity_type_id": self._service_proposed_activity_type().id,
-                "employee_id": employee.id,
-                "quantity": hours,
-            }
-        )
+        line = self._service_record_timers(timer, employee)
         return self._service_line_dialog("activity", line)
+
+    def _service_record_timers(self, timers, employee=None):
+        """Stop ``timers`` of this job: each one's time becomes an activity
+        line of its user, rounded up to the company's increment; a timer left
+        running longer than a day records a day, and says so on the job.
+        Return the lines."""
+        self.ensure_one()
+        # the application records the time (also on a day already signed:
+        # a timer never blocks finishing a job)
+        Line = trusted(self.env["service.intervention.line"])
+        lines = Line
+        for timer in timers:
+            user_employee = (
+                employee
+                or timer.user_id.sudo().employee_ids.filtered(
+                    lambda e: e.company_id == self.company_id
+                )[:1]
+            )
+            # times are stored to the second: a timer started and stopped
+            # within the same second still counts (one increment)
+            counted = max(timer._service_hours(), 1 / 3600)
+            hours = timer._service_round_up(
+                counted, self.company_id.service_time_increment
+            )
+            if hours > MAX_TIMER_HOURS:
+                hours = MAX_TIMER_HOURS
+                self.message_post(
+                    body=self.env._(
+                        "The timer of %(user)s ran for %(counted)s hours: "
+                        "%(hours)s hours are recorded (a day at most on one "
+                        "line). Correct the line with the real time.",
+                        user=timer.user_id.name,
+                        counted=f"{counted:.2f}",
+                        hours=f"{hours:g}",
+                    )
+                )
+            user = timer.user_id
+            timer.sudo().unlink()
+            if not user_employee:
+                self.message_post(
+                    body=self.env._(
+                        "The timer of %(user)s was stopped without recording "
+                        "its time: the user is not linked to an employee.",
+                        user=user.name,
+                    )
+                )
+                continue
+            lines |= Line.create(
+                {
+                    "intervention_id": self.id,
+                    "line_type": "activity",
+                    "activity_type_id": self._service_proposed_activity_type().id,
+                    "employee_id": user_employee.id,
+                    "quantity": hours,
+                }
+            )
+        return lines.with_env(self.env)
 
     def _service_my_employee(self):
         self.ensure_one()
@@ -1922,6 +2127,10 @@ class ServiceInterventionSla(models.Model):
         search="_search_sla_state",
     )
     sla_time_left = fields.Char(string="SLA Time Left", compute="_compute_sla_state")
+    # asked when the request date of an answered request changes (logged)
+    date_request_reason = fields.Char(
+        string="Reason for the New Request Date", store=False
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -1931,6 +2140,12 @@ class ServiceInterventionSla(models.Model):
         """Deadlines of requests from the contract's commitments at the time
         the request is made; later changes of the contract do not move them."""
         for intervention in self:
+            if intervention.sla_responded_on and (
+                intervention.sla_response_deadline
+                or intervention.sla_resolution_deadline
+            ):
+                # answered: the commitments of the request are history
+                continue
             contract = intervention.contract_id
             response = resolution = False
             if (
@@ -1988,6 +2203,12 @@ class ServiceInterventionSla(models.Model):
                     if next_deadline:
                         window = next_deadline - intervention.date_request
                         risk = next_deadline - window * SLA_RISK_SHARE
+            if (
+                intervention.sla_result == "breached"
+                and intervention.state != "cancelled"
+            ):
+                # a breach once recorded stays recorded
+                result = "breached"
             intervention.sla_result = result
             intervention.sla_next_deadline = next_deadline
             intervention.sla_risk_date = risk
@@ -2049,6 +2270,33 @@ class ServiceInterventionSla(models.Model):
         return ~domain if operator == "not in" else domain
 
     def write(self, vals):
+        reason = (vals.get("date_request_reason") or "").strip()
+        if "date_request" in vals and not (self.env.su or is_trusted(self)):
+            self._service_check_write_policy(vals)
+            answered = self.filtered("sla_responded_on")
+            if answered and not reason:
+                raise UserError(
+                    self.env._(
+                        "Request %(names)s is already answered: enter the reason "
+                        "for changing its request date. Its response and "
+                        "resolution deadlines, and a breach already recorded, "
+                        "stay as they are.",
+                        names=", ".join(answered.mapped("name")),
+                    )
+                )
+            new = fields.Datetime.to_datetime(vals["date_request"])
+            for job in answered.filtered(lambda i: i.date_request != new):
+                job.message_post(
+                    body=self.env._(
+                        "Request date changed from %(old)s to %(new)s: %(reason)s",
+                        old=fields.Datetime.to_string(job.date_request),
+                        new=fields.Datetime.to_string(new),
+                        reason=reason,
+                    )
+                )
+        if "date_request_reason" in vals:
+            vals = dict(vals)
+            del vals["date_request_reason"]
         if "sla_responded_on" in vals and not is_trusted(self):
             raise UserError(
                 self.env._(

@@ -8,6 +8,7 @@ from odoo.tools import format_date, format_datetime
 
 from .selections import COST_GROUPS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
+from .service_write_policy_mixin import OFFICER, SYSTEM, TECH_CREATES, TECHNICIAN
 
 # planned work is the job's to-do (a protocol's steps and parts, lines typed
 # ahead of the work): it costs nothing, moves no stock, consumes no prepaid
@@ -73,9 +74,71 @@ WORK_FIELDS = {
 
 class ServiceInterventionLine(models.Model):
     _name = "service.intervention.line"
-    _inherit = ["service.priced.line.mixin", "analytic.mixin"]
+    _inherit = [
+        "service.priced.line.mixin",
+        "analytic.mixin",
+        "service.write.policy.mixin",
+    ]
     _description = "Intervention Work Line"
     _order = "intervention_id, sequence, id"
+    # the technician records what he does; the dispatcher prices and covers
+    # (as sale's price and discount); stock, invoicing and prepaid hours are
+    # written by the application's own methods only
+    _write_policy = {
+        "intervention_id": TECH_CREATES,
+        "sequence": TECHNICIAN,
+        "company_id": SYSTEM,
+        "currency_id": SYSTEM,
+        "partner_id": SYSTEM,
+        "intervention_state": SYSTEM,
+        "object_lot_id": TECHNICIAN,
+        "object_id": TECHNICIAN,
+        "line_type": TECHNICIAN,
+        "name": TECHNICIAN,
+        "activity_type_id": TECHNICIAN,
+        "protocol_step_id": TECHNICIAN,
+        "mandatory": SYSTEM,
+        "employee_id": TECHNICIAN,
+        "date": TECHNICIAN,
+        "quantity": TECHNICIAN,
+        "product_id": TECHNICIAN,
+        "uom_id": TECHNICIAN,
+        "lot_id": TECHNICIAN,
+        "done": TECHNICIAN,
+        "note": TECHNICIAN,
+        "price_unit": OFFICER,
+        "discount": OFFICER,
+        "billable": OFFICER,
+        "coverage_pct": OFFICER,
+        "coverage_reason": OFFICER,
+        "unit_cost": OFFICER,
+        "analytic_distribution": OFFICER,
+        "amount_gross": SYSTEM,
+        "price_subtotal": SYSTEM,
+        "cost_subtotal": SYSTEM,
+        "margin": SYSTEM,
+        "stock_move_id": SYSTEM,
+        "part_moved": SYSTEM,
+        "invoice_line_ids": SYSTEM,
+        "invoice_status": SYSTEM,
+        # phone
+        "scan_code": TECHNICIAN,
+        "travel_kind": TECHNICIAN,
+        "intervention_lot_ids": SYSTEM,
+        # practices
+        "step_deadline": SYSTEM,
+        "step_late": SYSTEM,
+        # prepaid hours
+        "allowance_contract_id": SYSTEM,
+        "allowance_hours": SYSTEM,
+        "allowance_left": SYSTEM,
+        "allowance_period_start": SYSTEM,
+    }
+    _numeric_bounds = {
+        "discount": (0, 100),
+        "coverage_pct": (0, 100),
+        "unit_cost": (0, None),
+    }
 
     intervention_id = fields.Many2one(
         "service.intervention", required=True, ondelete="cascade", index=True
@@ -586,6 +649,43 @@ class ServiceInterventionLine(models.Model):
 
     def _check_line_change(self, fnames=None):
         self._check_editable(fnames)
+        self._check_signed_day(fnames)
+
+    def _check_signed_day(self, fnames=None):
+        """The hours of a work day the technician signed stay as signed."""
+        if self.env.su or is_trusted(self):
+            return
+        if fnames is not None and not set(fnames) & WORK_FIELDS:
+            return
+        activities = self.filtered(
+            lambda line: line.line_type == "activity" and line.employee_id
+        )
+        if not activities:
+            return
+        signed = {
+            (day.employee_id, day.date)
+            for day in self.env["service.work.day"]
+            .sudo()
+            .search(
+                [
+                    ("employee_id", "in", activities.employee_id.ids),
+                    ("date", "in", list(set(activities.mapped("date")))),
+                    ("signed_on", "!=", False),
+                ]
+            )
+        }
+        frozen = activities.filtered(
+            lambda line: (line.employee_id, line.date) in signed
+        )
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "The work day of %(employee)s on %(date)s is signed: its "
+                    "hours cannot change.",
+                    employee=frozen[0].employee_id.name,
+                    date=format_date(self.env, frozen[0].date),
+                )
+            )
 
     # ------------------------------------------------------------------
     # Invoicing hooks (service.invoicing selects, locks, groups and posts)
@@ -893,6 +993,9 @@ class ServiceInterventionLinePhone(models.Model):
         self.scan_code = False
         van = self._service_van_location()
         product, lot = self._service_lookup_code(code, van)
+        message = self._service_part_lot_problem(product, lot)
+        if message:
+            raise UserError(message)
         self.line_type = "part"
         self.product_id = product
         self.lot_id = lot
@@ -981,6 +1084,50 @@ class ServiceInterventionLinePhone(models.Model):
         )
         stocked = quants[field_name].with_env(self.env)
         return (records & stocked) + (records - stocked)
+
+    def _service_part_lot_problem(self, product, lot):
+        """Why serial ``lot`` cannot be used as a spare part of ``product``
+        on this job (a sentence saying where it is), or False."""
+        if not lot:
+            return False
+        lot = lot.sudo()
+        if product and lot.product_id != product:
+            return self.env._(
+                "Serial %(lot)s belongs to %(lot_product)s, not to %(product)s.",
+                lot=lot.name,
+                lot_product=lot.product_id.display_name,
+                product=product.display_name,
+            )
+        customer = lot.service_partner_id.commercial_partner_id
+        here = self.intervention_id.partner_id.commercial_partner_id
+        if lot.service_state in ("installed", "in_repair") and customer != here:
+            return self.env._(
+                "Serial %(lot)s is installed at %(customer)s (%(site)s): it is "
+                "not a spare part. Check the code, or ask an officer to move it.",
+                lot=lot.name,
+                customer=customer.display_name,
+                site=(lot.service_address_id or customer).display_name,
+            )
+        if lot.service_state in ("returned", "scrapped"):
+            return self.env._(
+                "Serial %(lot)s was %(state)s (last at %(customer)s): it cannot "
+                "be fitted as a spare part.",
+                lot=lot.name,
+                state=dict(
+                    lot._fields["service_state"]._description_selection(self.env)
+                )[lot.service_state],
+                customer=customer.display_name or "-",
+            )
+        return False
+
+    @api.constrains("lot_id", "product_id", "line_type")
+    def _check_part_lot(self):
+        for line in self.filtered(lambda rec: rec.line_type == "part" and rec.lot_id):
+            if line.stock_move_id:
+                continue  # already delivered: the serial moved with it
+            message = line._service_part_lot_problem(line.product_id, line.lot_id)
+            if message:
+                raise ValidationError(message)
 
     def _service_van_warning(self, product, lot, van):
         """A sentence when the part is not in the van (it may be used all the

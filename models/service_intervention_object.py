@@ -2,10 +2,27 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .service_write_policy_mixin import SYSTEM, TECH_CREATES, TECHNICIAN
+
 
 class ServiceInterventionObject(models.Model):
     _name = "service.intervention.object"
     _description = "Serviced Object"
+    _inherit = ["service.write.policy.mixin"]
+    _write_policy = {
+        "intervention_id": TECH_CREATES,
+        "company_id": SYSTEM,
+        "sequence": TECHNICIAN,
+        "lot_id": TECHNICIAN,
+        "product_id": TECHNICIAN,
+        "symptom": TECHNICIAN,
+        "diagnosis": TECHNICIAN,
+        "outcome": TECHNICIAN,
+        "line_ids": TECHNICIAN,
+        "note": TECHNICIAN,
+        "under_warranty": SYSTEM,
+        "warranty_end_date": SYSTEM,
+    }
     _order = "intervention_id, sequence, id"
     _check_company_auto = True
 

@@ -2,6 +2,8 @@
 from odoo import fields, models
 from odoo.tools import float_round
 
+from .service_write_policy_mixin import SYSTEM
+
 
 class ServiceInterventionTimer(models.Model):
     """The running (or paused) timer of one user on one intervention.
@@ -14,6 +16,17 @@ class ServiceInterventionTimer(models.Model):
 
     _name = "service.intervention.timer"
     _description = "Intervention Timer"
+    _inherit = ["service.write.policy.mixin"]
+    # only the timer buttons start, pause and stop it (officers discard
+    # forgotten ones): owner and hours are the application's
+    _write_policy = {
+        "intervention_id": SYSTEM,
+        "user_id": SYSTEM,
+        "company_id": SYSTEM,
+        "date_running": SYSTEM,
+        "elapsed": SYSTEM,
+    }
+    _numeric_bounds = {"elapsed": (0, None)}
     _order = "intervention_id, id"
 
     intervention_id = fields.Many2one(
@@ -37,6 +50,22 @@ class ServiceInterventionTimer(models.Model):
         "(intervention_id, user_id)",
         "A technician has one timer per intervention.",
     )
+
+    def action_discard(self):
+        """Discard forgotten timers (officers): their time is not recorded,
+        which the job's chatter says."""
+        for timer in self:
+            timer.intervention_id.message_post(
+                body=self.env._(
+                    "Timer of %(user)s discarded by %(officer)s: %(hours)s hours "
+                    "not recorded.",
+                    user=timer.user_id.name,
+                    officer=self.env.user.name,
+                    hours=f"{timer._service_hours():.2f}",
+                )
+            )
+        self.unlink()
+        return True
 
     def _service_hours(self, now=None):
         """Hours counted so far, pauses excluded (whole seconds)."""

@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Command
@@ -10,8 +14,28 @@ from odoo.tools import format_date, split_every
 from odoo.tools.date_utils import get_fiscal_year
 
 from .selections import interval_delta
+from .service_write_policy_mixin import trusted
 
 _logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _duplicate_expected():
+    """Odoo logs a failed query as an error; here a duplicate is expected (a
+    concurrent run created the event first): leave out that log line, of
+    this thread only (``mute_logger`` would mute the other threads too)."""
+    thread = threading.get_ident()
+
+    def keep(record):
+        return not (record.thread == thread and str(record.msg).startswith("bad query"))
+
+    logger = logging.getLogger("odoo.sql_db")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
 
 # triggers the daily scheduled action plans
 CRON_TRIGGERS = ("periodic", "contract_start", "fiscal_period")
@@ -133,14 +157,16 @@ class ServicePlanning(models.AbstractModel):
             values["technician_id"] = technician.id
         if due:
             values["preventive_due_date"] = due
-            values["description"] = self.env._(
-                "<p>%(protocol)s due on %(date)s%(contract)s.</p>",
-                protocol=protocol.name,
-                date=format_date(self.env, due),
-                contract=self.env._(" (contract %s)", contract.name)
+            # names are the users': escaped, never markup
+            values["description"] = Markup(
+                self.env._("<p>%(protocol)s due on %(date)s%(contract)s.</p>")
+            ) % {
+                "protocol": protocol.name,
+                "date": format_date(self.env, due),
+                "contract": self.env._(" (contract %s)", contract.name)
                 if contract
                 else "",
-            )
+            }
         if key:
             values["practice_key"] = key
         return values
@@ -155,9 +181,29 @@ class ServicePlanning(models.AbstractModel):
     def _create_practices(self, vals_list):
         """Create the jobs in one ``create`` and apply their protocol in
         one batch of work lines."""
-        interventions = self.env["service.intervention"].create(vals_list)
+        # the launch, key and due date of a practice are the application's
+        Intervention = trusted(self.env["service.intervention"])
+        # a duplicate is expected here (a concurrent run): not a bad query
+        try:
+            with _duplicate_expected(), self.env.cr.savepoint():
+                interventions = Intervention.create(vals_list)
+        except psycopg2.errors.UniqueViolation:
+            # a concurrent run (the scheduled action twice, two contracts of
+            # a new customer started at once) created some of these events
+            # first: create the others, skip those, and say so
+            interventions = Intervention
+            skipped = 0
+            for vals in vals_list:
+                try:
+                    with _duplicate_expected(), self.env.cr.savepoint():
+                        interventions |= Intervention.create(vals)
+                except psycopg2.errors.UniqueViolation:
+                    skipped += 1
+            _logger.info(
+                "practices: %s already created by a concurrent run, skipped", skipped
+            )
         interventions.filtered("protocol_id").action_apply_protocol()
-        return interventions
+        return interventions.with_env(self.env)
 
     # ------------------------------------------------------------------
     # Scheduled action
@@ -335,11 +381,11 @@ class ServicePlanning(models.AbstractModel):
             values = self._prepare_practice_values(
                 protocol, contract.partner_id, contract=contract, due=start, key=key
             )
-            values["description"] = self.env._(
-                "<p>%(protocol)s for the fiscal period starting on %(date)s.</p>",
-                protocol=protocol.name,
-                date=format_date(self.env, start),
-            )
+            values["description"] = Markup(
+                self.env._(
+                    "<p>%(protocol)s for the fiscal period starting on %(date)s.</p>"
+                )
+            ) % {"protocol": protocol.name, "date": format_date(self.env, start)}
             vals_list.append(values)
         return vals_list
 
@@ -409,11 +455,12 @@ class ServicePlanning(models.AbstractModel):
                 due=contract.date_start,
                 key=key,
             )
-            values["description"] = self.env._(
-                "<p>%(protocol)s for the new customer %(customer)s.</p>",
-                protocol=protocol.name,
-                customer=contract.partner_id.commercial_partner_id.name,
-            )
+            values["description"] = Markup(
+                self.env._("<p>%(protocol)s for the new customer %(customer)s.</p>")
+            ) % {
+                "protocol": protocol.name,
+                "customer": contract.partner_id.commercial_partner_id.name,
+            }
             vals_list.append(values)
         if not vals_list:
             return self.env["service.intervention"]

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .selections import CONTRACT_TYPES, COST_GROUPS
+from .service_write_policy_mixin import SYSTEM
 
 SOURCES = [
     ("contract_fee", "Contract Fees"),
@@ -42,6 +43,9 @@ class ServiceProfitabilityReport(models.Model):
 
     _name = "service.profitability.report"
     _description = "Service Profitability Analysis"
+    _inherit = ["service.write.policy.mixin"]
+    # an SQL view: nothing is written
+    _write_policy_default = SYSTEM
     _auto = False
     _rec_name = "date"
     _order = "date desc, id desc"

@@ -3,12 +3,15 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .selections import INTERVAL_TYPES
+from .service_write_policy_mixin import MANAGER
 
 
 class ServiceProtocol(models.Model):
     _name = "service.protocol"
     _description = "Service Protocol"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "service.write.policy.mixin"]
+    # configuration: the service administrator's
+    _write_policy_default = MANAGER
     _order = "name, id"
     _check_company_auto = True
     # shown as "[code] name": typing the code finds it too

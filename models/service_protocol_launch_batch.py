@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .service_write_policy_mixin import OFFICER, SYSTEM
+
 
 class ServiceProtocolLaunchBatch(models.Model):
     """One launch of a protocol on many customers or contracts (a new rule
@@ -8,7 +10,9 @@ class ServiceProtocolLaunchBatch(models.Model):
 
     _name = "service.protocol.launch.batch"
     _description = "Practice Launch"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "service.write.policy.mixin"]
+    _write_policy_default = OFFICER
+    _write_policy = {"intervention_ids": SYSTEM}
     _order = "date_launch desc, id desc"
     _check_company_auto = True
 

@@ -1,10 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .service_write_policy_mixin import MANAGER
+
 
 class ServiceProtocolStep(models.Model):
     _name = "service.protocol.step"
     _description = "Service Protocol Step"
+    _inherit = ["service.write.policy.mixin"]
+    # configuration: the service administrator's
+    _write_policy_default = MANAGER
     _order = "protocol_id, sequence, id"
     _check_company_auto = True
 

@@ -2,12 +2,27 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .service_write_policy_mixin import OFFICER, SYSTEM, TECHNICIAN
+
 
 class ServiceWorkDay(models.Model):
     """A technician's signature of their day's work report (rapportino)."""
 
     _name = "service.work.day"
     _description = "Technician's Signed Work Day"
+    _inherit = ["service.write.policy.mixin"]
+    # the technician signs his day once; the day and its time are the
+    # application's
+    _write_policy = {
+        "employee_id": OFFICER,
+        "user_id": SYSTEM,
+        "date": OFFICER,
+        "company_id": OFFICER,
+        "signature": TECHNICIAN,
+        "signed_on": SYSTEM,
+        "line_ids": SYSTEM,
+        "hours": SYSTEM,
+    }
     _order = "date desc, employee_id"
     _rec_name = "date"
     _check_company_auto = True
@@ -54,9 +69,26 @@ class ServiceWorkDay(models.Model):
             day.hours = sum(lines.mapped("quantity"))
 
     def write(self, vals):
-        if "signature" in vals:
-            vals["signed_on"] = fields.Datetime.now() if vals["signature"] else False
-        return super().write(vals)
+        if "signature" not in vals:
+            return super().write(vals)
+        if not (self.env.su or self._service_is_trusted()):
+            self._service_check_write_policy(vals)
+            signed = self.filtered("signed_on")
+            if signed:
+                raise UserError(
+                    self.env._(
+                        "Your work day of %(dates)s is already signed: it cannot "
+                        "be signed again or changed.",
+                        dates=", ".join(
+                            fields.Date.to_string(day.date) for day in signed
+                        ),
+                    )
+                )
+        vals = dict(
+            vals,
+            signed_on=fields.Datetime.now() if vals["signature"] else False,
+        )
+        return super(ServiceWorkDay, self._service_trusted()).write(vals)
 
     @api.model
     def action_open_my_day(self):
@@ -72,7 +104,7 @@ class ServiceWorkDay(models.Model):
         today = fields.Date.context_today(self)
         day = self.search([("employee_id", "=", employee.id), ("date", "=", today)])
         if not day:
-            day = self.create(
+            day = self._service_trusted().create(
                 {
                     "employee_id": employee.id,
                     "date": today,

@@ -6,7 +6,13 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools.intervals import Intervals
+
+from .service_write_policy_mixin import SYSTEM
+
+# two years: more is a typing error (and overflows the dates)
+MAX_WEEKS = 104
 
 
 class ServiceWorkloadReport(models.TransientModel):
@@ -22,6 +28,9 @@ class ServiceWorkloadReport(models.TransientModel):
 
     _name = "service.workload.report"
     _description = "Technician Workload"
+    _inherit = ["service.write.policy.mixin"]
+    # rows the workload action computes
+    _write_policy_default = SYSTEM
     _order = "date, employee_id"
 
     date = fields.Date(required=True, readonly=True)
@@ -124,13 +133,21 @@ class ServiceWorkloadReport(models.TransientModel):
                         "job_count": len(booked),
                     }
                 )
-        return self.create(rows)
+        return self._service_trusted().create(rows)
 
     @api.model
     def action_open_workload(self, weeks=None):
         """Refresh the rows from the start of last week over ``weeks``
         weeks, then open them (pivot by technician and week)."""
         weeks = weeks or self.env.context.get("service_workload_weeks") or 6
+        if not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
+            raise ValidationError(
+                self.env._(
+                    "The workload covers 1 to %(max)s weeks, not %(weeks)s.",
+                    max=MAX_WEEKS,
+                    weeks=weeks,
+                )
+            )
         today = fields.Date.context_today(self)
         date_from = today - timedelta(days=today.weekday() + 7)
         date_to = date_from + timedelta(weeks=weeks, days=-1)

@@ -12,6 +12,9 @@ from odoo.tools import SQL, format_date
 
 from .selections import CONTRACT_READERS, WORK_READERS
 from .service_document_mixin import open_action
+from .service_write_policy_mixin import CONTRACT_TERMS, OFFICER, SYSTEM, groups
+
+LOT_KEEPERS = groups(OFFICER, "stock.group_stock_user")
 
 SERVICE_STATES = [
     ("in_stock", "In Stock"),
@@ -34,7 +37,33 @@ SERVICE_VALUE_FIELDS = (
 
 class StockLot(models.Model):
     _name = "stock.lot"
-    _inherit = ["stock.lot", "service.note.mixin", "service.profitability.mixin"]
+    _inherit = [
+        "stock.lot",
+        "service.note.mixin",
+        "service.profitability.mixin",
+        "service.write.policy.mixin",
+    ]
+    # the installed base: officers and stock users keep it (deliveries and
+    # returns update it as the application)
+    _write_policy = {
+        "service_note": LOT_KEEPERS,
+        "service_partner_id": LOT_KEEPERS,
+        "service_address_id": LOT_KEEPERS,
+        "service_installed_on": LOT_KEEPERS,
+        "warranty_end_date": LOT_KEEPERS,
+        "service_state": LOT_KEEPERS,
+        "service_to_confirm": LOT_KEEPERS,
+        # reset with the warranty end it reminds of
+        "service_warranty_reminded": LOT_KEEPERS,
+        "service_contract_ids": CONTRACT_TERMS,
+        "service_last_event_date": SYSTEM,
+        "service_last_move_id": SYSTEM,
+        "under_warranty": SYSTEM,
+        "service_installed_base": SYSTEM,
+        "service_contract_count": SYSTEM,
+        "service_intervention_count": SYSTEM,
+    }
+    _write_policy_default = SYSTEM  # the profitability figures
     _service_profitability_field = "lot_id"
 
     service_partner_id = fields.Many2one(

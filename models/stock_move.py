@@ -5,12 +5,16 @@ from odoo import api, fields, models
 from odoo.fields import Command
 
 from .selections import WORK_READERS
+from .service_write_policy_mixin import SYSTEM
 
 SKIP_INSTALLED_BASE = object()
 
 
 class StockMove(models.Model):
-    _inherit = "stock.move"
+    _name = "stock.move"
+    _inherit = ["stock.move", "service.write.policy.mixin"]
+    # parts of a finished intervention leave stock as the application
+    _write_policy = {"service_intervention_id": SYSTEM}
 
     service_intervention_id = fields.Many2one(
         "service.intervention",

@@ -36,3 +36,6 @@ from . import test_contract_life_invariant
 from . import test_allowance_concurrency
 from . import test_contract_life_work
 from . import test_execution
+from . import test_write_policy
+from . import test_field_owners
+from . import test_practice_concurrency

@@ -56,9 +56,13 @@ class TestInterventionPhoneTour(HttpCase):
         self.assertEqual(intervention.state, "done")
         self.assertEqual(intervention.signed_by, "Mario Rossi")
         self.assertTrue(intervention.signature)
+        # the timer started by the tour still ran when the job was finished:
+        # its time is recorded as one more activity line (issue 23)
         self.assertEqual(
-            sorted(intervention.line_ids.mapped("line_type")), ["activity", "part"]
+            sorted(intervention.line_ids.mapped("line_type")),
+            ["activity", "activity", "part"],
         )
+        self.assertFalse(intervention.timer_ids)
         part_line = intervention.line_ids.filtered(
             lambda line: line.line_type == "part"
         )

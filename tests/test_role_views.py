@@ -542,11 +542,13 @@ REPORTS = {
 WRITE_ACCESS = [
     ("activity_type", ("service_admin",), ("officer", "technician", "accountant")),
     ("protocol", ("service_admin",), ("officer", "technician", "accountant")),
+    # a salesperson works on his own contracts only (issue 23)
     (
         "contract",
-        ("officer", "service_admin", "salesman"),
-        ("technician", "accountant"),
+        ("officer", "service_admin"),
+        ("technician", "accountant", "salesman"),
     ),
+    ("sold_contract", ("officer", "salesman"), ("technician", "accountant")),
     ("job_own", ("officer", "technician"), ("accountant",)),
     ("job_other", ("officer",), ("technician",)),
 ]

@@ -3,10 +3,16 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from ..models.service_write_policy_mixin import ANYONE
+
 
 class ServiceInstalledBaseBackfill(models.TransientModel):
     _name = "service.installed.base.backfill"
     _description = "Register Installed Base from Past Deliveries"
+    _inherit = ["service.write.policy.mixin"]
+    # a wizard: whoever its access rights let run it fills it in
+    _write_policy_default = ANYONE
+    _numeric_bounds = {"batch_size": (1, 100000)}
 
     date_from = fields.Date(string="From")
     date_to = fields.Date(string="To", default=fields.Date.context_today)
@@ -50,6 +56,8 @@ class ServiceInstalledBaseBackfill(models.TransientModel):
             Domain("location_dest_id.usage", "=", "customer")
             | Domain("location_id.usage", "=", "customer")
         )
+        # read as superuser: bounded by the companies the user works in
+        domain &= Domain("company_id", "in", self.env.companies.ids)
         if self.date_from:
             domain &= Domain("date", ">=", fields.Datetime.to_datetime(self.date_from))
         if self.date_to:

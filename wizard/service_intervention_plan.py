@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.service_write_policy_mixin import ANYONE
+
 
 class ServiceInterventionPlan(models.TransientModel):
     """Plan an unplanned job: the first free slot of the technicians who can
@@ -9,6 +11,10 @@ class ServiceInterventionPlan(models.TransientModel):
 
     _name = "service.intervention.plan"
     _description = "Plan an Intervention"
+    _inherit = ["service.write.policy.mixin"]
+    # a wizard: whoever its access rights let run it fills it in
+    _write_policy_default = ANYONE
+    _numeric_bounds = {"scheduled_duration": (0, 24 * 31)}
     _check_company_auto = True
 
     intervention_id = fields.Many2one(

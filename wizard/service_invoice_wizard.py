@@ -6,10 +6,15 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import format_date
 
+from ..models.service_write_policy_mixin import ANYONE
+
 
 class ServiceInvoiceWizard(models.TransientModel):
     _name = "service.invoice.wizard"
     _description = "Create Service Invoices"
+    _inherit = ["service.write.policy.mixin"]
+    # a wizard: whoever its access rights let run it fills it in
+    _write_policy_default = ANYONE
 
     date = fields.Date(
         string="Invoice up to", required=True, default=fields.Date.context_today

@@ -3,6 +3,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
+from ..models.service_write_policy_mixin import ANYONE
+
 
 class ServiceLotRegister(models.TransientModel):
     """A machine found on site that is not in the installed base yet: the
@@ -10,6 +12,9 @@ class ServiceLotRegister(models.TransientModel):
 
     _name = "service.lot.register"
     _description = "Register a Machine Found on Site"
+    _inherit = ["service.write.policy.mixin"]
+    # a wizard: whoever its access rights let run it fills it in
+    _write_policy_default = ANYONE
 
     intervention_id = fields.Many2one("service.intervention", required=True)
     product_id = fields.Many2one(

@@ -3,6 +3,8 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
+from ..models.service_write_policy_mixin import ANYONE
+
 
 class ServicePreventivePreview(models.TransientModel):
     """What the preventive scheduled action would create in the next days,
@@ -10,6 +12,10 @@ class ServicePreventivePreview(models.TransientModel):
 
     _name = "service.preventive.preview"
     _description = "Preview of Preventive Planning"
+    _inherit = ["service.write.policy.mixin"]
+    # a wizard: whoever its access rights let run it fills it in
+    _write_policy_default = ANYONE
+    _numeric_bounds = {"days": (0, 3660)}
 
     days = fields.Integer(
         string="Next Days",

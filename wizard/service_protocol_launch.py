@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 from odoo.tools.safe_eval import safe_eval
+
+from ..models.service_write_policy_mixin import ANYONE
 
 PREVIEW_NAMES = 20
 
@@ -14,6 +18,9 @@ class ServiceProtocolLaunch(models.TransientModel):
 
     _name = "service.protocol.launch"
     _description = "Launch a Practice"
+    _inherit = ["service.write.policy.mixin"]
+    # a wizard: whoever its access rights let run it fills it in
+    _write_policy_default = ANYONE
 
     # jobs created and protocols applied per create: bounded memory and
     # statements, whatever the number of customers
@@ -99,7 +106,17 @@ class ServiceProtocolLaunch(models.TransientModel):
                     error=error,
                 )
             ) from error
-        return Contract.search(domain, order="id")
+        try:
+            return Contract.search(domain, order="id")
+        except ValueError as error:
+            # e.g. a field that does not exist (any more)
+            raise UserError(
+                self.env._(
+                    "The conditions on contracts cannot be read (%(error)s): "
+                    "edit them with the condition editor.",
+                    error=error,
+                )
+            ) from error
 
     def _targets(self):
         """(customer, contract) pairs, one job each: a contract each, or a
@@ -117,6 +134,20 @@ class ServiceProtocolLaunch(models.TransientModel):
     def action_launch(self):
         """Create one job per target in batches, or only preview them."""
         self.ensure_one()
+        # a double click, or the same wizard submitted twice, launches once:
+        # the second request waits for the first (a blocking row lock), is
+        # retried by the server as a concurrent update, and finds its launch
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR UPDATE",
+                SQL.identifier(self._table),
+                self.id,
+            ),
+            log_exceptions=False,
+        )
+        self.invalidate_recordset(["batch_id"])
+        if self.batch_id:
+            return self.batch_id.get_formview_action()
         targets = self._targets()
         if not targets:
             raise UserError(
@@ -146,11 +177,10 @@ class ServiceProtocolLaunch(models.TransientModel):
             }
         )
         Planning = self.env["service.planning"]
-        description = self.env._(
-            "<p>%(protocol)s (launch %(launch)s).</p>",
-            protocol=protocol.name,
-            launch=batch.name,
-        )
+        description = Markup(self.env._("<p>%(protocol)s (launch %(launch)s).</p>")) % {
+            "protocol": protocol.name,
+            "launch": batch.name,
+        }
         for chunk in split_every(self._batch_size, targets):
             vals_list = []
             for partner, contract in chunk:
