@@ -2349,6 +2349,14 @@ class _AmountPreview(Exception):
 class ServiceInterventionExecution(models.Model):
     _inherit = "service.intervention"
 
+    _write_policy = {
+        # the amount signed on Close Job, and the job a follow-up carries on
+        "signed_amount": SYSTEM,
+        "follow_up_of_id": SYSTEM,
+        # technicians give it on Close Job; officers correct it
+        "report_email": OFFICER,
+    }
+
     signed_amount = fields.Monetary(
         copy=False,
         readonly=True,

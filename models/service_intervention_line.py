@@ -105,6 +105,8 @@ class ServiceInterventionLine(models.Model):
         "uom_id": TECHNICIAN,
         "lot_id": TECHNICIAN,
         "done": TECHNICIAN,
+        # follows the tick
+        "execution_state": SYSTEM,
         "note": TECHNICIAN,
         "price_unit": OFFICER,
         "discount": OFFICER,
@@ -1397,6 +1399,14 @@ class ServiceInterventionLineAllowance(models.Model):
 # --------------------------------------------------------------------------
 class ServiceInterventionLineExecution(models.Model):
     _inherit = "service.intervention.line"
+
+    # measures computed from the done work, per unit
+    _write_policy = {
+        "hours": SYSTEM,
+        "distance_km": SYSTEM,
+        "part_qty": SYSTEM,
+        "expense_amount": SYSTEM,
+    }
 
     # the measures of the work reports: hours are summed over time lines
     # only, never with kilometres, part units or expenses; planned work

@@ -5,7 +5,6 @@ from datetime import date, datetime
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api
-from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.orm.environments import Transaction
 from odoo.tests import BaseCase, get_db_name, tagged

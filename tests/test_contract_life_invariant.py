@@ -16,8 +16,12 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import (
+    HealthCheck,
+    given,
+    settings,
+    strategies as st,
+)
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
@@ -229,7 +233,9 @@ class TestContractLifeInvariant(ServiceCommon):
         for index, (days, step) in enumerate(steps):
             # every step lets time pass, invoices, then does something
             today += timedelta(days)
-            self.Invoicing._invoice_contracts(date=today, contracts=contract, post=False)
+            self.Invoicing._invoice_contracts(
+                date=today, contracts=contract, post=False
+            )
             model.run(today)
             label = f"step {index} {step} on {today}"
             self._check(contract, model, fee, f"{label}, after the run")

@@ -43,7 +43,9 @@ class TestContractLifeWork(AllowanceCommon):
         self.env.company.service_work_invoice_grouping = "customer"
         self.package.allowance_hours = 0
         export = self.env["account.fiscal.position"].create({"name": "Export"})
-        domestic_tax = self.env["account.tax"].create({"name": "VAT 22%", "amount": 22.0})
+        domestic_tax = self.env["account.tax"].create(
+            {"name": "VAT 22%", "amount": 22.0}
+        )
         export_tax = self.env["account.tax"].create(
             {
                 "name": "Export 0%",

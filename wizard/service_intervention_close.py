@@ -7,6 +7,7 @@ from odoo.tools import format_amount
 
 from ..models.service_document_mixin import trusted
 from ..models.service_intervention import PLANNED_POLICIES
+from ..models.service_write_policy_mixin import ANYONE
 
 
 class ServiceInterventionClose(models.TransientModel):
@@ -18,7 +19,11 @@ class ServiceInterventionClose(models.TransientModel):
     signature."""
 
     _name = "service.intervention.close"
+    _inherit = ["service.write.policy.mixin"]
     _description = "Close a Job"
+    # the closing user's own screen; what it writes on the job is checked
+    # when it closes
+    _write_policy_default = ANYONE
 
     intervention_id = fields.Many2one(
         "service.intervention", required=True, readonly=True, ondelete="cascade"
