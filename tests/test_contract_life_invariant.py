@@ -239,63 +239,79 @@ class TestContractLifeInvariant(ServiceCommon):
             model.run(today)
             label = f"step {index} {step} on {today}"
             self._check(contract, model, fee, f"{label}, after the run")
-            kind = step[0]
-            if kind == "run":
-                pass
-            elif kind == "rerun":
-                self.Invoicing._invoice_contracts(date=today, post=False)
-                model.run(today)
-            elif kind == "expiry":
-                contract._cron_service_contract_expiry(date=today)
-                if model.state == "running" and model.end and model.end < today:
-                    if renew:
-                        while model.end < today:
-                            model.end += relativedelta(months=renew)
-                        model.postponed = None
-                    else:
-                        model.state = "expired"
-            elif kind == "renew":
-                if model.state in ("running", "expired") and model.end:
-                    contract.action_renew()
-                    model.end += relativedelta(months=contract.renewal_months)
-                    model.state = "running"
-                    model.postponed = None
-            elif kind == "close":
-                if model.state in ("running", "expired") and today >= start:
-                    contract._close(today)
-                    model.close(today)
-                else:
-                    self._refused(contract._close, today)
-            elif kind == "cancel":
-                if model.state == "running":
-                    contract.action_cancel()
-                    model.state = "cancelled"
-                else:
-                    self._refused(contract.action_cancel)
-            elif kind == "edit_end" and model.state == "running":
-                new_end = today + timedelta(step[1]) if step[1] is not None else False
-                values = {"date_end": new_end, "change_reason": "Customer asked"}
-                last_billed = max(model.billed) if model.billed else None
-                if new_end and (
-                    new_end < start or (last_billed and new_end < last_billed)
-                ):
-                    self._refused(contract.write, values)
-                else:
-                    contract.write(values)
-                    model.end = new_end or None
-                    model.postponed = None
-            elif kind == "postpone" and model.state == "running":
-                if contract.next_invoice_date:
-                    later = contract.next_invoice_date + timedelta(step[1])
-                    last = model.end + ONE if model.end else None
-                    values = {"next_invoice_date": later, "change_reason": "Asked"}
-                    if last and later > last:
-                        self._refused(contract.write, values)
-                    else:
-                        contract.write(values)
-                        model.postponed = later
+            step_method = getattr(self, f"_step_{step[0]}")
+            step_method(contract, model, today, *step[1:])
             self.assertEqual(contract.state, model.state, label)
             self._check(contract, model, fee, label)
+
+    # ------------------------------------------------------------------
+    # Steps: what the user or a scheduled action does, to the contract and
+    # to the model alike (refused where the model says it must be)
+    # ------------------------------------------------------------------
+    def _step_run(self, contract, model, today):
+        pass  # the run every step starts with
+
+    def _step_rerun(self, contract, model, today):
+        self.Invoicing._invoice_contracts(date=today, post=False)
+        model.run(today)
+
+    def _step_expiry(self, contract, model, today):
+        contract._cron_service_contract_expiry(date=today)
+        if model.state == "running" and model.end and model.end < today:
+            if contract.auto_renew:
+                while model.end < today:
+                    model.end += relativedelta(months=contract.renewal_months)
+                model.postponed = None
+            else:
+                model.state = "expired"
+
+    def _step_renew(self, contract, model, today):
+        if model.state in ("running", "expired") and model.end:
+            contract.action_renew()
+            model.end += relativedelta(months=contract.renewal_months)
+            model.state = "running"
+            model.postponed = None
+
+    def _step_close(self, contract, model, today):
+        if model.state in ("running", "expired") and today >= model.start:
+            contract._close(today)
+            model.close(today)
+        else:
+            self._refused(contract._close, today)
+
+    def _step_cancel(self, contract, model, today):
+        if model.state == "running":
+            contract.action_cancel()
+            model.state = "cancelled"
+        else:
+            self._refused(contract.action_cancel)
+
+    def _step_edit_end(self, contract, model, today, days):
+        if model.state != "running":
+            return
+        new_end = today + timedelta(days) if days is not None else False
+        values = {"date_end": new_end, "change_reason": "Customer asked"}
+        last_billed = max(model.billed) if model.billed else None
+        if new_end and (
+            new_end < model.start or (last_billed and new_end < last_billed)
+        ):
+            self._refused(contract.write, values)
+        else:
+            contract.write(values)
+            model.end = new_end or None
+            model.postponed = None
+
+    def _step_postpone(self, contract, model, today, days):
+        if model.state != "running" or not contract.next_invoice_date:
+            return
+        later = contract.next_invoice_date + timedelta(days)
+        last = model.end + ONE if model.end else None
+        values = {"next_invoice_date": later, "change_reason": "Asked"}
+        if last and later > last:
+            self._refused(contract.write, values)
+        else:
+            contract.write(values)
+            model.postponed = later
 
     @given(
         terms=st.tuples(
