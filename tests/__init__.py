@@ -35,3 +35,4 @@ from . import test_contract_life
 from . import test_contract_life_invariant
 from . import test_allowance_concurrency
 from . import test_contract_life_work
+from . import test_roles_flows
