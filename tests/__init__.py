@@ -36,3 +36,4 @@ from . import test_contract_life_invariant
 from . import test_allowance_concurrency
 from . import test_contract_life_work
 from . import test_roles_flows
+from . import test_demo
