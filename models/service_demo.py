@@ -27,44 +27,50 @@ class ServiceDemo(models.AbstractModel):
     @api.model
     def _demo_setup_company(self):
         """Make Odoo's demo company the story's: Clima Service S.r.l. in
-        Bologna, in euros, its people in Italian time. The currency changes
-        only while the company has no journal items, and the Italian chart
-        of accounts is loaded when ``l10n_it`` is installed and the company
-        has no chart yet (``make run`` installs it; the tests do not)."""
+        Bologna, in euros, its people in Italian time. Where Odoo's Italian
+        accounting (``l10n_it``) is installed (``make run`` installs it, the
+        tests do not), the company gets the Italian chart of accounts and
+        VAT in place of the generic one Odoo's demo gave it, as Odoo does
+        when a demo company changes its chart; without it, the currency
+        changes only while the company has no journal items."""
         company = self._demo_company()
-        italy = self.env.ref("base.it")
         euro = self.env.ref("base.EUR")
-        values = {
-            "name": "Clima Service S.r.l.",
-            "street": "Via Stalingrado 45",
-            "city": "Bologna",
-            "zip": "40128",
-            "country_id": italy.id,
-            "phone": "+39 051 000100",
-            "email": "info@climaservice.example.com",
-            "website": "https://climaservice.example.com",
-        }
-        has_entries = bool(
+        former_currency = company.currency_id
+        company.write(
+            {
+                "name": "Clima Service S.r.l.",
+                "street": "Via Stalingrado 45",
+                "city": "Bologna",
+                "zip": "40128",
+                "country_id": self.env.ref("base.it").id,
+                "phone": "+39 051 000100",
+                "email": "info@climaservice.example.com",
+                "website": "https://climaservice.example.com",
+            }
+        )
+        Chart = self.env["account.chart.template"]
+        l10n_it = self.env["ir.module.module"].sudo()._get("l10n_it")
+        if (
+            l10n_it.state in ("installed", "to upgrade")
+            and company.chart_template != "it"
+            and "it" in Chart._get_chart_template_mapping()
+        ):
+            Chart.try_loading("it", company, install_demo=True)
+        elif company.currency_id != euro and not (
             self.env["account.move.line"]
             .sudo()
             .search_count([("company_id", "=", company.id)], limit=1)
-        )
-        if company.currency_id != euro and not has_entries:
-            former = company.currency_id
+        ):
             euro.active = True
-            values["currency_id"] = euro.id
+            company.currency_id = euro
+        if company.currency_id == euro != former_currency:
+            # the sales of the story are priced in the company's currency
             self.env["product.pricelist"].sudo().search(
                 [
-                    ("currency_id", "=", former.id),
+                    ("currency_id", "=", former_currency.id),
                     ("company_id", "in", [False, company.id]),
                 ]
             ).currency_id = euro
-        company.write(values)
-        l10n_it = self.env["ir.module.module"].sudo()._get("l10n_it")
-        if l10n_it.state == "installed" and not company.chart_template:
-            self.env["account.chart.template"].try_loading(
-                "it", company, install_demo=False
-            )
         company.resource_calendar_id.tz = DEMO_TZ
         users = self.env["res.users"].browse(
             user.id

@@ -18,16 +18,6 @@ args=(--addons-path="$(addons_path)" --data-dir="$CACHE/odoo-data"
   --http-interface=127.0.0.1 --http-port="$PORT")
 if [ -z "$(psql -X -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" ]; then
   log "creating database $DB with demo data (a few minutes, once)"
-  # the demo company is Clima Service in Bologna: Italian and in euros before
-  # accounting is installed, so Odoo loads the Italian chart and VAT for it
-  "$VENV/bin/odoo" "${args[@]}" -i base --with-demo --stop-after-init --log-level=warn
-  "$VENV/bin/odoo" shell "${args[@]}" --no-http --log-level=warn <<'PY'
-env.ref("base.EUR").active = True
-env.ref("base.main_company").write(
-    {"country_id": env.ref("base.it").id, "currency_id": env.ref("base.EUR").id}
-)
-env.cr.commit()
-PY
   "$VENV/bin/odoo" "${args[@]}" -i "$ADDON_NAME,${SM_RUN_EXTRA:-sale_management,l10n_it}" --with-demo --stop-after-init --log-level=warn
 else
   "$VENV/bin/odoo" "${args[@]}" -u "$ADDON_NAME" --stop-after-init --log-level=warn
