@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from lxml import etree, html
+
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
+from odoo.tools import file_open
 
 from .test_contract import ContractCommon
+from .test_portal import ServicePortalCommon
 
 
 @tagged("post_install", "-at_install")
@@ -87,3 +91,27 @@ class TestInventoryUserDelivery(ContractCommon):
         warranty = contracts - plan
         self.assertEqual(warranty.contract_type, "warranty")
         self.assertEqual(warranty.lot_ids, lots)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalHomeTiles(ServicePortalCommon):
+    """The service tiles of the portal home use pictograms of Odoo's size
+    (64 px, as sale's and account's), not the 256 px app icon that squeezed
+    their text on a phone."""
+
+    def test_tiles_use_small_pictograms(self):
+        self.authenticate("sm_portal", "sm_portal")
+        page = html.fromstring(self._page("/my/home"))
+        icons = {
+            card.xpath("string(.//span[last()])").strip(): card.xpath(".//img/@src")[0]
+            for card in page.xpath("//div[contains(@class, 'o_portal_index_card')]")
+            if card.xpath(".//a[starts-with(@href, '/my/service/')]")
+        }
+        self.assertEqual(
+            set(icons), {"Service Contracts", "Interventions", "Installed Products"}
+        )
+        for src in icons.values():
+            self.assertTrue(src.endswith(".svg"), src)
+            with file_open(src.lstrip("/")) as f:
+                svg = etree.fromstring(f.read().encode())
+            self.assertEqual((svg.get("width"), svg.get("height")), ("64", "64"))
