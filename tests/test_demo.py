@@ -19,8 +19,8 @@ class TestDemo(TransactionCase):
     """The demo loaded on a database without it (the add-on installed, as
     ``make test`` does), on a Sunday: the story's promises hold."""
 
-    SUNDAY = "2026-11-15 09:30:00"
-    MONDAY = date(2026, 11, 16)
+    NOW = "2026-11-15 09:30:00"  # a Sunday
+    TODAY_JOB_DAY = date(2026, 11, 16)  # the next working day
 
     @classmethod
     def setUpClass(cls):
@@ -40,7 +40,7 @@ class TestDemo(TransactionCase):
                         "res_id": record.id,
                     }
                 )
-        with freeze_time(cls.SUNDAY):
+        with freeze_time(cls.NOW):
             idref = {}
             for filename in DEMO_FILES:
                 convert_file(
@@ -73,12 +73,12 @@ class TestDemo(TransactionCase):
         for line in jobs.line_ids.filtered("date"):
             self.assertLess(line.date.weekday(), 5, line.display_name)
 
-    def test_today_job_on_the_next_working_day(self):
+    def test_today_job_on_the_first_working_day(self):
         today = self._demo("intervention_revision_today")
         start = pytz.utc.localize(today.scheduled_start).astimezone(
             pytz.timezone("Europe/Rome")
         )
-        self.assertEqual(start.date(), self.MONDAY)
+        self.assertEqual(start.date(), self.TODAY_JOB_DAY)
         self.assertEqual(today.technician_id, self._demo("demo_employee_marco"))
 
     def test_conflict_to_see(self):
@@ -96,7 +96,7 @@ class TestDemo(TransactionCase):
             | self._demo("demo_employee_luca")
             | self._demo("demo_employee_giulia")
         )
-        with freeze_time(self.SUNDAY):
+        with freeze_time(self.NOW):
             wizard = (
                 self.env["service.intervention.plan"]
                 .with_user(dispatcher)
@@ -112,11 +112,11 @@ class TestDemo(TransactionCase):
 
     def test_something_to_invoice(self):
         accountant = self.env.ref("service_management.demo_user_accountant")
-        with freeze_time(self.SUNDAY):
+        with freeze_time(self.NOW):
             rows = (
                 self.env["service.invoicing"]
                 .with_user(accountant)
-                ._preview(self.MONDAY)
+                ._preview(self.TODAY_JOB_DAY)
             )
         kinds = {row["kind"] for row in rows if not row["warnings"]}
         self.assertEqual(kinds, {"contract", "work"}, rows)
@@ -146,3 +146,13 @@ class TestDemo(TransactionCase):
             self.assertGreater(
                 activity.product_id.list_price, activity.cost_per_hour, activity.name
             )
+
+
+@tagged("post_install", "-at_install")
+class TestDemoOnAWorkday(TestDemo):
+    """The same promises when the demo is installed on a Wednesday: today's
+    job is today."""
+
+    allow_inherited_tests_method = True
+    NOW = "2026-11-18 06:30:00"
+    TODAY_JOB_DAY = date(2026, 11, 18)
