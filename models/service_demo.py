@@ -147,6 +147,21 @@ class ServiceDemo(models.AbstractModel):
         for job in jobs:
             day = pytz.utc.localize(job.scheduled_start).astimezone(tz).date()
             job.line_ids.filtered(lambda line, d=day: line.date != d).date = day
+        # planned jobs were planned a few working days before their day (and
+        # never after today), not at the moment the demo was installed
+        _tz, today, working = self._demo_working_days()
+        planned = self.env["service.intervention"].search(
+            [("origin", "=", "planned"), ("scheduled_start", "!=", False)]
+        )
+        for job in planned:
+            day = pytz.utc.localize(job.scheduled_start).astimezone(tz).date()
+            before = [d for d in working if d < min(day, today)]
+            planned_on = before[-3] if day < today else before[-1]
+            job.date_request = (
+                tz.localize(datetime.combine(planned_on, time(11, 0)))
+                .astimezone(pytz.utc)
+                .replace(tzinfo=None)
+            )
         practice_jobs = self.env["service.intervention"].search(
             [("launch_id", "!=", False), ("object_ids", "=", False)]
         )

@@ -70,6 +70,10 @@ class TestDemo(TransactionCase):
                 if moment:
                     local = pytz.utc.localize(moment).astimezone(rome)
                     self.assertLess(local.weekday(), 5, f"{job.name} at {local}")
+        for job in jobs.filtered(lambda j: j.origin == "planned"):
+            self.assertLess(job.date_request, job.scheduled_start, job.name)
+            local = pytz.utc.localize(job.date_request).astimezone(rome)
+            self.assertLess(local.weekday(), 5, f"{job.name} planned on {local}")
         for line in jobs.line_ids.filtered("date"):
             self.assertLess(line.date.weekday(), 5, line.display_name)
 
