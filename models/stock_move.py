@@ -54,8 +54,11 @@ class StockMove(models.Model):
         )
         if not lines:
             return
+        # the registration is the add-on's bookkeeping of a validation the
+        # user may do: an Inventory user reads neither the sale order nor the
+        # contracts it links the serials to (as sale_stock's side effects)
         lots = self.env["stock.lot"].sudo()
-        events = lots._service_events_from_move_lines(lines)
+        events = lots._service_events_from_move_lines(lines.sudo())
         lots._service_apply_events(events)
         delivered = [event for event in events if event["kind"] == "delivery"]
         if delivered:

@@ -39,3 +39,5 @@ from . import test_execution
 from . import test_write_policy
 from . import test_field_owners
 from . import test_practice_concurrency
+from . import test_roles_flows
+from . import test_demo

@@ -494,11 +494,12 @@ class TestPlanningBoardTour(HttpCase):
             {"name": "Board Customer", "is_company": True}
         )
         today = fields.Date.today()
-        # in the middle of this week (the board opens on it)
-        wednesday = datetime.combine(
-            today - timedelta(days=today.weekday()) + timedelta(days=2),
-            datetime.min.time(),
-        )
+        # in the middle of the week the board opens on: this one, or the
+        # next one on a weekend
+        monday = today - timedelta(days=today.weekday())
+        if today.weekday() >= 5:
+            monday += timedelta(weeks=1)
+        wednesday = datetime.combine(monday + timedelta(days=2), datetime.min.time())
         cls.start = wednesday.replace(hour=9)
         cls.job, cls.other_job = cls.env["service.intervention"].create(
             [

@@ -138,7 +138,7 @@ SHOTS = [
         "screenshot_contract",
         ("admin", "admin"),
         "/odoo/action-service_management.action_service_contract"
-        "/{service_management.demo_contract_ferri}",
+        "/{service_management.contract_condominium}",
         DESKTOP,
         OPEN_PROFITABILITY,
     ),

@@ -87,8 +87,21 @@ class ServiceInterventionPlan(models.TransientModel):
     @api.depends("intervention_id")
     def _compute_technician_id(self):
         for wizard in self:
-            technician, _start = wizard._first_free_slot(wizard.candidate_ids)
+            technician, _start = wizard._first_free_slot(
+                wizard._service_candidates_by_preference()
+            )
             wizard.technician_id = technician or wizard.intervention_id.technician_id
+
+    def _service_candidates_by_preference(self):
+        """The candidates, field technicians first: at the same slot the job
+        goes to a technician rather than to a dispatcher or a manager (who
+        are technicians too, by their group)."""
+        self.ensure_one()
+        candidates = self.candidate_ids.sudo()
+        office = candidates.filtered(
+            lambda e: e.user_id.has_group("service_management.group_service_officer")
+        )
+        return self.env["hr.employee"].browse((candidates - office + office).ids)
 
     @api.depends("technician_id")
     def _compute_slot(self):

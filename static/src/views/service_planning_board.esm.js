@@ -23,6 +23,12 @@ export function snapToQuarter(date) {
     return new Date(Math.round(date.valueOf() / QUARTER_MS) * QUARTER_MS);
 }
 
+/** The day the board opens on: today, or on a weekend the next Monday, so
+ * the board shows the coming working week rather than a finished one. */
+export function boardDay(now = DateTime.now()) {
+    return now.weekday > 5 ? now.plus({weeks: 1}).startOf("week") : now;
+}
+
 patch(TimelineRenderer.prototype, {
     init_timeline() {
         if (isBoard(this.params)) {
@@ -34,12 +40,22 @@ patch(TimelineRenderer.prototype, {
         }
         return super.init_timeline(...arguments);
     },
-    /** Day, Week and Month show the day, week and month of today. */
+    _computeMode() {
+        const result = super._computeMode(...arguments);
+        if (isBoard(this.params) && ["day", "week"].includes(this.mode.data)) {
+            const day = boardDay();
+            this.options.start = day.startOf(this.mode.data).toJSDate();
+            this.options.end = day.endOf(this.mode.data).toJSDate();
+        }
+        return result;
+    },
+    /** Day and Week show the working day and week of today (see boardDay),
+     * Month the month of today. */
     _scaleToToday(unit) {
-        const now = DateTime.now();
+        const day = unit === "month" ? DateTime.now() : boardDay();
         this.timeline.setWindow(
-            now.startOf(unit).toJSDate(),
-            now.endOf(unit).toJSDate()
+            day.startOf(unit).toJSDate(),
+            day.endOf(unit).toJSDate()
         );
     },
     _onScaleDayClicked() {
