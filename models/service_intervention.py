@@ -2442,8 +2442,12 @@ class ServiceInterventionExecution(models.Model):
         """A draft job for the same customer, objects and contract carrying
         the ``planned`` lines of this one, not done."""
         self.ensure_one()
-        follow_up = self.create(self._prepare_follow_up_values(planned))
-        return follow_up
+        # the add-on's own bookkeeping of the close: the technician who
+        # closes may not plan jobs (protocol, schedule) himself
+        follow_up = self._service_trusted().create(
+            self._prepare_follow_up_values(planned)
+        )
+        return follow_up.with_env(self.env)
 
     def _prepare_follow_up_values(self, planned):
         """The values of the follow-up job of ``planned`` lines.
