@@ -28,3 +28,4 @@ from . import service_work_day
 from . import res_users
 from . import service_profitability_report
 from . import service_protocol_launch_batch
+from . import service_intervention_phone
