@@ -18,8 +18,14 @@ function fitsTheScreen(content) {
             const wide = [];
             for (const el of document.querySelectorAll(`${scope}, ${scope} *`)) {
                 const rect = el.getBoundingClientRect();
-                // the chatter's invisible file drop hook is no element one sees
-                if (!rect.width || !rect.height || el.matches(".oe-dropzone-hook")) {
+                // the chatter's invisible file drop hook is no element one sees;
+                // a sent email's body in the chatter scrolls on its own (Odoo
+                // pads its hidden preview with invisible characters)
+                if (
+                    !rect.width ||
+                    !rect.height ||
+                    el.matches(".oe-dropzone-hook, .o-mail-Message-body > .overflow-x-auto")
+                ) {
                     continue;
                 }
                 if (rect.left < -1 || rect.right > screen + 1 || el.scrollWidth > el.clientWidth + 1) {
@@ -35,6 +41,8 @@ function fitsTheScreen(content) {
                     wide.push(
                         `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}` +
                             `[name=${el.getAttribute("name") || ""}] ` +
+                            `in ${el.parentElement.className} ` +
+                            `"${el.textContent.trim().slice(0, 60)}" ` +
                             `${Math.round(rect.left)}..${Math.round(rect.right)} (scroll ${el.scrollWidth}/${el.clientWidth})`
                     );
                 }
