@@ -1317,14 +1317,14 @@ class ServiceInterventionPhone(models.Model):
     def _compute_phone_labels(self):
         tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         today = datetime.now(tz).date()
-        # the user's language formats, as the web client shows a datetime
+        # the date in the user's language format, as the web client shows
+        # it; the time on 24 hours (the card's big "09:00")
         lang = get_lang(self.env)
-        time_format = lang.time_format.replace(":%S", "")
         for intervention in self:
             label = False
             if intervention.scheduled_start:
                 local = pytz.UTC.localize(intervention.scheduled_start).astimezone(tz)
-                label = local.strftime(time_format)
+                label = local.strftime("%H:%M")
                 if local.date() != today:
                     label = f"{local.strftime(lang.date_format)} {label}"
             intervention.schedule_label = label
