@@ -445,7 +445,9 @@ class TestPhoneJob(PhoneCommon):
             self.assertEqual(rome.browse(later.id).schedule_label, "07/12/2026 08:00")
             self.assertEqual(rome.browse(today.id).schedule_label, "15:30")
             english = Job.with_context(lang="en_US", tz="UTC")
-            self.assertEqual(english.browse(later.id).schedule_label, "12/07/2026 07:00")
+            self.assertEqual(
+                english.browse(later.id).schedule_label, "12/07/2026 07:00"
+            )
 
     def test_technicians_create_and_cancel_no_job(self):
         """The job form shows "New" and "Cancel" to the dispatchers only."""

@@ -9,16 +9,17 @@ const screen = window.innerWidth;
 const wide = [];
 for (const el of document.querySelectorAll("body, body *")) {
     const rect = el.getBoundingClientRect();
-    if (rect.width && (rect.right > screen + 1 || el.scrollWidth > el.clientWidth + 1)
-        && getComputedStyle(el).overflowX !== "visible") {
-        wide.push(`${el.tagName}.${el.className} ${Math.round(rect.right)} (${el.scrollWidth})`);
-    } else if (rect.width && rect.right > screen + 1) {
-        wide.push(`${el.tagName}.${el.className} ${Math.round(rect.right)}`);
+    const name = `${el.tagName}.${el.className} ${Math.round(rect.right)}`;
+    const scrolls = el.scrollWidth > el.clientWidth + 1
+        && getComputedStyle(el).overflowX !== "visible";
+    if (rect.width && (rect.right > screen + 1 || scrolls)) {
+        wide.push(`${name} (${el.scrollWidth})`);
     }
 }
 const width = document.documentElement.scrollWidth;
 if (width > screen || wide.length) {
-    throw new Error(`${width}px wide on a ${screen}px screen: ${wide.slice(0, 8).join("; ")}`);
+    const what = wide.slice(0, 8).join("; ");
+    throw new Error(`${width}px wide on a ${screen}px screen: ${what}`);
 }
 console.log("test successful");
 """

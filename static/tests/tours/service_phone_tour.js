@@ -246,6 +246,7 @@ registry.category("web_tour.tours").add("service_phone_day_tour", {
             content: "The work lines are cards, the part among them",
             trigger: "body:not(:has(.modal)) .o_form_view div[name=line_ids] .o_kanban_record:contains(Phone Gasket)",
         },
+        bigEnough("The step's check on its card", ".o_service_line_cards .o_field_boolean_icon .btn", 1),
         {
             content: "The checklist is a list of rows, not a table",
             trigger: ".o_form_view div[name=step_line_ids]:not(:has(table)) .o_kanban_record:contains(Check the flue)",
