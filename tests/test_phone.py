@@ -450,11 +450,16 @@ class TestPhoneJob(PhoneCommon):
             )
 
     def test_technicians_create_and_cancel_no_job(self):
-        """The job form shows "New" and "Cancel" to the dispatchers only."""
+        """The jobs' views show "New" and "Cancel" to the dispatchers only."""
         Job = self.env["service.intervention"]
         for user, dispatcher in ((self.tech_user, False), (self.user_officer, True)):
-            views = Job.with_user(user).get_views([(False, "form")])
-            arch = etree.fromstring(views["views"]["form"]["arch"])
+            views = Job.with_user(user).get_views(
+                [(False, "form"), (False, "list"), (False, "kanban")]
+            )["views"]
+            for view_type in ("list", "kanban"):
+                arch = etree.fromstring(views[view_type]["arch"])
+                self.assertEqual(arch.get("create") != "0", dispatcher, view_type)
+            arch = etree.fromstring(views["form"]["arch"])
             self.assertEqual(arch.get("create") != "0", dispatcher, user.login)
             self.assertEqual(
                 bool(arch.xpath("//header/button[@name='action_cancel']")),
