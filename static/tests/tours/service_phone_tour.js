@@ -188,7 +188,11 @@ registry.category("web_tour.tours").add("service_phone_day_tour", {
         bigEnough("The job's tabs", ".o_form_view .o_notebook .nav-link", 3),
         bigEnough(
             "The job's fields and the arrows opening the customer and the site",
-            ".o_service_job_form .o_form_sheet .o_field_widget:not(.o_readonly_modifier) input.o_input:not([type=checkbox]), .o_service_job_form .o_external_button",
+            [
+                ".o_service_job_form .o_form_sheet .o_field_widget:not(.o_readonly_modifier) .o_input:not([type=checkbox])",
+                ".o_service_job_form .o_external_button",
+                ".o_service_job_form .o_form_statusbar .btn",
+            ].join(", "),
             2
         ),
         {
