@@ -260,7 +260,7 @@ registry.category("web_tour.tours").add("service_phone_day_tour", {
             content: "The checklist is a list of rows, not a table",
             trigger: ".o_form_view div[name=step_line_ids]:not(:has(table)) .o_kanban_record:contains(Check the flue)",
         },
-        bigEnough("The checklist's toggles", ".o_form_view div[name=step_line_ids] div[name=done] .o-checkbox", 1),
+        bigEnough("The checklist's toggles", ".o_form_view div[name=step_line_ids] div[name=done] .o-checkbox, .o_form_view div[name=step_line_ids] div[name=done] input", 1),
         {
             content: "Tick the mandatory step",
             trigger: ".o_form_view div[name=step_line_ids] .o_kanban_record:contains(Check the flue) div[name=done] input",
@@ -344,7 +344,7 @@ registry.category("web_tour.tours").add("service_phone_close_tour", {
             },
         },
         fitsTheScreen("The checklist with its parts"),
-        bigEnough("The checklist's toggles", ".o_form_view div[name=step_line_ids] div[name=done] .o-checkbox", 3),
+        bigEnough("The checklist's toggles", ".o_form_view div[name=step_line_ids] div[name=done] .o-checkbox, .o_form_view div[name=step_line_ids] div[name=done] input", 3),
         {
             content: "Tick the step done",
             trigger: ".o_form_view div[name=step_line_ids] .o_kanban_record:contains(Clean the burner) div[name=done] input",
