@@ -126,7 +126,7 @@ registry.category("web_tour.tours").add("service_phone_day_tour", {
         fitsTheScreen("Today"),
         {
             content: "Today, Next Days and Done are switches on the screen, Today on",
-            trigger: ".o_service_day_switch button[data-filter=today].active",
+            trigger: ".o_service_day_switch button[data-filter=today][aria-pressed=true]",
         },
         bigEnough(
             "Today's switches, map and call links",
@@ -139,21 +139,21 @@ registry.category("web_tour.tours").add("service_phone_day_tour", {
             run: "click",
         },
         {
-            content: "Today's job is not among the next days'",
-            trigger: ".o_service_day_switch button[data-filter=next_days].active",
+            content: "Next Days is on, alone",
+            trigger: ".o_service_day_switch:not(:has(button[data-filter=today][aria-pressed=true])) button[data-filter=next_days][aria-pressed=true]",
         },
         {
-            content: "Only one switch is on",
+            content: "Today's job is not among the next days'",
             trigger: ".o_service_my_day:not(:has(.o_kanban_record:contains(Phone Customer Srl)))",
         },
         {
             content: "Back to today",
-            trigger: ".o_service_day_switch button[data-filter=today]:not(.active)",
+            trigger: ".o_service_day_switch button[data-filter=today][aria-pressed=false]",
             run: "click",
         },
         {
-            content: "Open today's job",
-            trigger: ".o_service_day_switch button[data-filter=today].active",
+            content: "Today is on again",
+            trigger: ".o_service_day_switch button[data-filter=today][aria-pressed=true]",
         },
         {
             content: "Open today's job",
