@@ -70,6 +70,9 @@
             "service_management/static/src/views/service_planning_board.scss",
             "service_management/static/src/phone/**/*",
         ],
+        "web.report_assets_common": [
+            "service_management/static/src/report/service_report.scss",
+        ],
         "web.assets_tests": [
             "service_management/static/tests/tours/**/*",
         ],

@@ -30,3 +30,4 @@ from . import res_users
 from . import service_profitability_report
 from . import service_protocol_launch_batch
 from . import service_demo
+from . import service_intervention_phone

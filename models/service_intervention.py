@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, email_normalize, float_compare, float_round
+from odoo.tools import SQL, email_normalize, float_compare, float_round, get_lang
 from odoo.tools.intervals import Intervals
 
 from .selections import COST_GROUPS, INVOICE_READERS, INVOICE_STATUSES
@@ -1474,17 +1474,20 @@ class ServiceInterventionPhone(models.Model):
         "object_ids.lot_id",
         "object_ids.product_id",
     )
-    @api.depends_context("tz")
+    @api.depends_context("tz", "lang")
     def _compute_phone_labels(self):
         tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         today = datetime.now(tz).date()
+        # the date in the user's language format, as the web client shows
+        # it; the time on 24 hours (the card's big "09:00")
+        lang = get_lang(self.env)
         for intervention in self:
             label = False
             if intervention.scheduled_start:
                 local = pytz.UTC.localize(intervention.scheduled_start).astimezone(tz)
                 label = local.strftime("%H:%M")
                 if local.date() != today:
-                    label = f"{fields.Date.to_string(local.date())} {label}"
+                    label = f"{local.strftime(lang.date_format)} {label}"
             intervention.schedule_label = label
             site = intervention.partner_shipping_id or intervention.partner_id
             street = ", ".join(filter(None, (site.street, site.street2)))

@@ -433,6 +433,40 @@ class TestPhoneJob(PhoneCommon):
             self.assertEqual(card.schedule_label, "09:00")
             self.assertEqual(overdue.with_user(self.tech_user).day_rank, 1)
 
+    def test_card_time_in_the_users_language_and_time_zone(self):
+        """The card's "when" is written as the web client writes a date: in
+        the user's language and time zone, without seconds."""
+        self.env["res.lang"]._activate_lang("it_IT")
+        Job = self.env["service.intervention"]
+        with freeze_time("2026-12-06 07:00:00"):
+            later = self._intervention(scheduled_start=datetime(2026, 12, 7, 7, 0))
+            today = self._intervention(scheduled_start=datetime(2026, 12, 6, 14, 30))
+            rome = Job.with_context(lang="it_IT", tz="Europe/Rome")
+            self.assertEqual(rome.browse(later.id).schedule_label, "07/12/2026 08:00")
+            self.assertEqual(rome.browse(today.id).schedule_label, "15:30")
+            english = Job.with_context(lang="en_US", tz="UTC")
+            self.assertEqual(
+                english.browse(later.id).schedule_label, "12/07/2026 07:00"
+            )
+
+    def test_technicians_create_and_cancel_no_job(self):
+        """The jobs' views show "New" and "Cancel" to the dispatchers only."""
+        Job = self.env["service.intervention"]
+        for user, dispatcher in ((self.tech_user, False), (self.user_officer, True)):
+            views = Job.with_user(user).get_views(
+                [(False, "form"), (False, "list"), (False, "kanban")]
+            )["views"]
+            for view_type in ("list", "kanban"):
+                arch = etree.fromstring(views[view_type]["arch"])
+                self.assertEqual(arch.get("create") != "0", dispatcher, view_type)
+            arch = etree.fromstring(views["form"]["arch"])
+            self.assertEqual(arch.get("create") != "0", dispatcher, user.login)
+            self.assertEqual(
+                bool(arch.xpath("//header/button[@name='action_cancel']")),
+                dispatcher,
+                user.login,
+            )
+
     @staticmethod
     def _eval_filter(domain, today=None, uid=0):
         """A filter's domain as the web client evaluates it (UTC user)."""

@@ -3,6 +3,27 @@ from odoo import fields
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+# the page (and each of its elements) is no wider than the 375-pixel phone
+FITS_THE_PHONE = """
+const screen = window.innerWidth;
+const wide = [];
+for (const el of document.querySelectorAll("body, body *")) {
+    const rect = el.getBoundingClientRect();
+    const name = `${el.tagName}.${el.className} ${Math.round(rect.right)}`;
+    const scrolls = el.scrollWidth > el.clientWidth + 1
+        && getComputedStyle(el).overflowX !== "visible";
+    if (rect.width && (rect.right > screen + 1 || scrolls)) {
+        wide.push(`${name} (${el.scrollWidth})`);
+    }
+}
+const width = document.documentElement.scrollWidth;
+if (width > screen || wide.length) {
+    const what = wide.slice(0, 8).join("; ");
+    throw new Error(`${width}px wide on a ${screen}px screen: ${what}`);
+}
+console.log("test successful");
+"""
+
 
 @tagged("post_install", "-at_install")
 class TestPhoneDayTour(HttpCase):
@@ -124,6 +145,7 @@ class TestPhoneCloseTour(HttpCase):
         technician = cls.env["hr.employee"].create(
             {"name": "Phone Close Technician", "user_id": cls.tech_user.id}
         )
+        cls.technician = technician
         cls.customer = cls.env["res.partner"].create(
             {"name": "No Mail Hotel", "is_company": True, "city": "Bologna"}
         )
@@ -199,3 +221,29 @@ class TestPhoneCloseTour(HttpCase):
             [("model", "=", job._name), ("res_id", "=", job.id)]
         )
         self.assertEqual(mail.email_to, "frontdesk@nomail.example.com")
+
+    def test_reports_fit_a_phone(self):
+        job = self.intervention
+        lines = job.line_ids.filtered(lambda line: line.line_type == "activity")
+        lines.write(
+            {
+                "done": True,
+                "employee_id": self.technician.id,
+                "date": fields.Date.context_today(job),
+            }
+        )
+        job.work_summary = (
+            "<p>Cleaned the burner and checked the flue of the boiler in the "
+            "basement: everything works.</p>"
+        )
+        for report, ids in (
+            ("service_management.report_service_intervention", job.ids),
+            ("service_management.report_service_work", lines.ids),
+        ):
+            with self.subTest(report=report):
+                self.browser_js(
+                    f"/report/html/{report}/{','.join(map(str, ids))}",
+                    FITS_THE_PHONE,
+                    ready="document.readyState === 'complete'",
+                    login="admin",
+                )
