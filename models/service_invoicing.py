@@ -4,11 +4,19 @@ import logging
 from collections import defaultdict
 
 from psycopg2 import IntegrityError
+from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import float_round, format_amount, format_date, get_lang, split_every
+from odoo.tools import (
+    SQL,
+    float_round,
+    format_amount,
+    format_date,
+    get_lang,
+    split_every,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -51,7 +59,7 @@ class ServiceInvoicing(models.AbstractModel):
         if commit:
             self.env["ir.cron"]._commit_progress(remaining=remaining)
         for batch_ids in self._batch_ids(records, batch_size, key):
-            locked = records.browse(batch_ids).try_lock_for_update()
+            locked = self._try_lock(records.browse(batch_ids))
             # another worker may have invoiced them just before the lock
             locked.invalidate_recordset()
             yield locked
@@ -68,6 +76,35 @@ class ServiceInvoicing(models.AbstractModel):
                     model,
                 )
                 break
+
+    @api.model
+    def _try_lock(self, records):
+        """The records of ``records`` this transaction could lock, skipping
+        those another worker holds (``FOR UPDATE SKIP LOCKED``, as
+        ``try_lock_for_update``) and those another worker changed and
+        committed since this transaction began: PostgreSQL refuses to lock
+        them (a serialisation failure) and that worker invoiced them."""
+        if not records:
+            return records
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE id IN %s FOR UPDATE SKIP LOCKED",
+                        SQL.identifier(records._table),
+                        tuple(records.ids),
+                    ),
+                    log_exceptions=False,
+                )
+                ids = {row[0] for row in self.env.cr.fetchall()}
+        except SerializationFailure:
+            _logger.info(
+                "service invoicing: %s %s changed by another worker, skipped",
+                len(records),
+                records._name,
+            )
+            return records.browse()
+        return records.filtered(lambda record: record.id in ids)
 
     @api.model
     def _batch_ids(self, records, batch_size, key=None):

@@ -105,3 +105,28 @@ class TestInvoicingConcurrency(BaseCase):
             self.assertEqual(
                 set(contracts.mapped("next_invoice_date")), {date(2026, 4, 1)}
             )
+
+    def test_a_worker_late_on_a_finished_one_skips_its_contracts(self):
+        """A worker whose transaction began before another one invoiced and
+        committed the same contracts skips them (PostgreSQL refuses to lock
+        rows changed since: before, the run failed with a serialisation
+        error)."""
+        with self.registry.cursor() as late_cr, self.registry.cursor() as cr:
+            late_cr.transaction = Transaction(self.registry)
+            cr.transaction = Transaction(self.registry)
+            late_env = api.Environment(late_cr, SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            # the late worker's snapshot is taken now
+            late_contracts = late_env["service.contract"].browse(self.contract_ids)
+            late_contracts.mapped("next_invoice_date")
+            first = env["service.invoicing"]._invoice_contracts(
+                date=date(2026, 3, 1),
+                contracts=env["service.contract"].browse(self.contract_ids),
+            )
+            cr.commit()  # pylint: disable=invalid-commit
+            self.assertEqual(len(first), 24)
+            late = late_env["service.invoicing"]._invoice_contracts(
+                date=date(2026, 3, 1), contracts=late_contracts
+            )
+            self.assertFalse(late)
+            late_cr.rollback()
