@@ -18,6 +18,12 @@ from . import account_move
 from . import account_move_line
 from . import sale_order
 from . import hr_employee
+from . import service_intervention_planning
+from . import service_intervention_phone
+from . import service_intervention_practice
+from . import service_intervention_allowance
+from . import service_intervention_sla
+from . import service_intervention_execution
 from . import service_intervention
 from . import service_workload_report
 from . import service_intervention_object
@@ -30,4 +36,3 @@ from . import res_users
 from . import service_profitability_report
 from . import service_protocol_launch_batch
 from . import service_demo
-from . import service_intervention_phone

@@ -83,9 +83,7 @@ class ServiceWorkloadReport(models.TransientModel):
             ["technician_id", "scheduled_start", "scheduled_end"],
         )
         employees = self._technicians() | jobs.technician_id
-        availability = Intervention._service_availability(
-            employees, start, stop, spans=False
-        )
+        availability = Intervention._availability(employees, start, stop, spans=False)
         empty = Intervention.browse()
         planned = defaultdict(list)
         for job in jobs:

@@ -67,13 +67,13 @@ class TestPhoneTimer(PhoneCommon):
 
     def test_round_up_to_the_increment(self):
         Timer = self.env["service.intervention.timer"]
-        self.assertEqual(Timer._service_round_up(0.0, 0.25), 0.0)
-        self.assertEqual(Timer._service_round_up(1 / 60, 0.25), 0.25)
-        self.assertEqual(Timer._service_round_up(0.25, 0.25), 0.25)
-        self.assertEqual(Timer._service_round_up(0.26, 0.25), 0.5)
-        self.assertEqual(Timer._service_round_up(0.26, 1.0), 1.0)
+        self.assertEqual(Timer._round_up(0.0, 0.25), 0.0)
+        self.assertEqual(Timer._round_up(1 / 60, 0.25), 0.25)
+        self.assertEqual(Timer._round_up(0.25, 0.25), 0.25)
+        self.assertEqual(Timer._round_up(0.26, 0.25), 0.5)
+        self.assertEqual(Timer._round_up(0.26, 1.0), 1.0)
         # no increment: to the minute
-        self.assertAlmostEqual(Timer._service_round_up(61 / 3600, 0.0), 2 / 60)
+        self.assertAlmostEqual(Timer._round_up(61 / 3600, 0.0), 2 / 60)
 
     def test_pauses_excluded_and_hours_rounded_up(self):
         job = self.job.with_user(self.tech_user)
@@ -176,7 +176,7 @@ class TestPhoneTimer(PhoneCommon):
         )
         first.done = True
         job = self.job.with_user(self.tech_user)
-        self.assertEqual(job._service_proposed_activity_type(), self.activity_repair)
+        self.assertEqual(job._proposed_activity_type(), self.activity_repair)
 
     def test_stop_needs_a_running_timer(self):
         with self.assertRaisesRegex(UserError, "timer on .* is not running"):
