@@ -3,6 +3,14 @@ from . import service_note_mixin
 from . import service_document_mixin
 from . import service_priced_line_mixin
 from . import service_profitability_mixin
+
+# the concerns of the intervention lines, before service_contract_line imports
+# service_intervention_line
+from . import service_intervention_line_phone
+from . import service_intervention_line_practice
+from . import service_intervention_line_allowance
+from . import service_intervention_line_execution
+from . import service_intervention_line_report
 from . import res_company
 from . import res_config_settings
 from . import service_activity_type

@@ -46,13 +46,14 @@ class ResUsers(models.Model):
             [("all_group_ids", "in", technician.ids), ("action_id", "=", False)]
         )._service_set_home_action()
 
-    def _service_employee(self, company):
-        """The user's employee in ``company`` (the user → employee lookup of
-        the add-on: timers, the phone's dialogs, the lines' defaults), or an
-        empty recordset; read as superuser since a technician may not read
-        his colleagues' employees, returned in the caller's environment."""
+    def _service_employee(self, companies):
+        """The user's employee in one of ``companies``, or an empty recordset:
+        the one user → employee lookup of the add-on (timers, the phone's
+        dialogs, the lines' defaults). Read as superuser since a technician
+        may not read his colleagues' employees; returned in the caller's
+        environment."""
         self.ensure_one()
         employees = self.sudo().employee_ids.filtered(
-            lambda employee: employee.company_id == company
+            lambda employee: employee.company_id in companies
         )
         return employees[:1].with_env(self.env)

@@ -620,7 +620,7 @@ class ServiceIntervention(models.Model):
         self._service_trusted().write(
             {"state": "done", "actual_end": fields.Datetime.now()}
         )
-        self.line_ids._service_create_part_moves()
+        self.line_ids._create_part_moves()
         self._sync_lot_state()
         return True
 
@@ -948,9 +948,8 @@ class ServiceIntervention(models.Model):
         interventions: a single one, or those of one customer when the
         company invoices work per customer (see
         ``service.intervention.line._get_work_invoice_grouping_keys``). The
-        header (addresses, fiscal position, payment terms, salesperson = the
-        intervention's responsible) comes from the first of them, the origin
-        names them all; the fiscal position maps the taxes of every line.
+        header comes from the first of them (``_prepare_invoice_header``),
+        the fiscal position maps the taxes of every line.
 
         Extension point: override it to add or change header values of the
         work invoices (journal, reference, narration, a custom field); call
@@ -965,11 +964,24 @@ class ServiceIntervention(models.Model):
             lines = self.line_ids.filtered(
                 lambda line: line.invoice_status == "to_invoice"
             )
+        Invoicing = self.env["service.invoicing"]
+        fiscal_position = Invoicing._work_fiscal_position(self[:1])
+        values = self._prepare_invoice_header(fiscal_position)
+        values["invoice_line_ids"] = [
+            Command.create(
+                line._prepare_invoice_line_values(fiscal_position=fiscal_position)
+            )
+            for line in lines
+        ]
+        return values
+
+    def _prepare_invoice_header(self, fiscal_position):
+        """Invoice and service addresses, payment terms and salesperson (the
+        intervention's responsible) of the first intervention; the origin
+        names them all."""
         intervention = self[:1]
         partner = intervention.partner_invoice_id or intervention.partner_id
         company = intervention.company_id
-        Invoicing = self.env["service.invoicing"]
-        fiscal_position = Invoicing._work_fiscal_position(intervention)
         terms = partner.with_company(company).property_payment_term_id
         return {
             "move_type": "out_invoice",
@@ -982,12 +994,6 @@ class ServiceIntervention(models.Model):
             # the intervention's responsible, not whoever runs the invoicing
             "invoice_user_id": intervention.user_id.id,
             "invoice_origin": ", ".join(self.mapped("name")),
-            "invoice_line_ids": [
-                Command.create(
-                    line._prepare_invoice_line_values(fiscal_position=fiscal_position)
-                )
-                for line in lines
-            ],
         }
 
     @api.model

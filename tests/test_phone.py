@@ -255,7 +255,7 @@ class TestPhoneScan(PhoneCommon):
         )
         self.assertTrue(twin)
         Line = self.env["service.intervention.line"].with_user(self.tech_user)
-        product, __ = Line.new({"intervention_id": self.job.id})._service_lookup_code(
+        product, __ = Line.new({"intervention_id": self.job.id})._lookup_code(
             "GSK-40", self.van
         )
         self.assertEqual(product, self.gasket)
@@ -269,7 +269,7 @@ class TestPhoneScan(PhoneCommon):
             }
         )
         self._make_lots(other, ["FS-VAN"], qty=1)
-        product, lot = Line._service_lookup_code("FS-VAN", self.van)
+        product, lot = Line._lookup_code("FS-VAN", self.van)
         self.assertEqual((product, lot), (self.sensor, self.sensor_lot_van))
 
     def test_unknown_code(self):

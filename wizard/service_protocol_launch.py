@@ -85,7 +85,13 @@ class ServiceProtocolLaunch(models.TransientModel):
                 for partner, contract in targets[:PREVIEW_NAMES]
             ]
             if len(targets) > PREVIEW_NAMES:
-                names.append(self.env._("… and %s more", len(targets) - PREVIEW_NAMES))
+                names.append(
+                    self.env._(
+                        "… the first %(shown)s of %(count)s are listed.",
+                        shown=PREVIEW_NAMES,
+                        count=len(targets),
+                    )
+                )
             wizard.preview_names = "\n".join(names)
 
     def _target_contracts(self):
@@ -99,24 +105,21 @@ class ServiceProtocolLaunch(models.TransientModel):
             extra = safe_eval(self.contract_domain or "[]")
             domain &= Domain(extra)
         except (ValueError, SyntaxError, NameError, TypeError) as error:
-            raise UserError(
-                self.env._(
-                    "The conditions on contracts cannot be read (%(error)s): "
-                    "edit them with the condition editor.",
-                    error=error,
-                )
-            ) from error
+            raise self._unreadable_conditions(error) from error
         try:
             return Contract.search(domain, order="id")
         except ValueError as error:
             # e.g. a field that does not exist (any more)
-            raise UserError(
-                self.env._(
-                    "The conditions on contracts cannot be read (%(error)s): "
-                    "edit them with the condition editor.",
-                    error=error,
-                )
-            ) from error
+            raise self._unreadable_conditions(error) from error
+
+    def _unreadable_conditions(self, error):
+        return UserError(
+            self.env._(
+                "The conditions on contracts cannot be read (%(error)s): "
+                "edit them with the condition editor.",
+                error=error,
+            )
+        )
 
     def _targets(self):
         """(customer, contract) pairs, one job each: a contract each, or a
@@ -134,18 +137,7 @@ class ServiceProtocolLaunch(models.TransientModel):
     def action_launch(self):
         """Create one job per target in batches, or only preview them."""
         self.ensure_one()
-        # a double click, or the same wizard submitted twice, launches once:
-        # the second request waits for the first (a blocking row lock), is
-        # retried by the server as a concurrent update, and finds its launch
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id = %s FOR UPDATE",
-                SQL.identifier(self._table),
-                self.id,
-            ),
-            log_exceptions=False,
-        )
-        self.invalidate_recordset(["batch_id"])
+        self._lock_wizard()
         if self.batch_id:
             return self.batch_id.get_formview_action()
         targets = self._targets()
@@ -162,46 +154,68 @@ class ServiceProtocolLaunch(models.TransientModel):
         batch = self._launch(targets)
         return batch.get_formview_action()
 
+    def _lock_wizard(self):
+        """A double click, or the same wizard submitted twice, launches once:
+        the second request waits for the first (a blocking row lock), is
+        retried by the server as a concurrent update, and finds its launch."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR UPDATE",
+                SQL.identifier(self._table),
+                self.id,
+            ),
+            log_exceptions=False,
+        )
+        self.invalidate_recordset(["batch_id"])
+
     def _launch(self, targets):
         """Run in the request, batch by batch: a launch on a thousand
         customers takes seconds (see tools/bench_planning.py) and is all or
         nothing; no partial launch is left if it fails."""
         protocol = self.protocol_id
         Batch = self.env["service.protocol.launch.batch"]
-        batch = Batch.create(
-            {
-                "name": Batch._default_name(protocol),
-                "protocol_id": protocol.id,
-                "date_deadline": self.date_deadline,
-                "company_id": self.company_id.id,
-            }
-        )
+        batch = Batch.create(self._prepare_batch_values())
         Planning = self.env["service.planning"]
-        description = Markup(self.env._("<p>%(protocol)s (launch %(launch)s).</p>")) % {
-            "protocol": protocol.name,
-            "launch": batch.name,
-        }
+        # names are the users': escaped, never markup
+        description = Markup("<p>%s</p>") % self.env._(
+            "%(protocol)s (launch %(launch)s).",
+            protocol=protocol.name,
+            launch=batch.name,
+        )
         created = 0
         for chunk in split_every(self._batch_size, targets):
-            vals_list = []
-            for partner, contract in chunk:
-                values = Planning._prepare_practice_values(
-                    protocol,
-                    partner,
-                    contract=contract,
-                    key=self._practice_key(partner, contract),
-                    technician=self.technician_id,
-                )
-                values.update(
-                    launch_id=batch.id,
-                    company_id=self.company_id.id,
-                    description=description,
-                )
-                vals_list.append(values)
+            vals_list = [
+                self._prepare_launch_values(batch, partner, contract, description)
+                for partner, contract in chunk
+            ]
             created += len(Planning._create_practices(vals_list))
         self._report_launch(batch, created, len(targets) - created)
         self.batch_id = batch
         return batch
+
+    def _prepare_launch_values(self, batch, partner, contract, description):
+        """The values of the job of this launch for ``partner`` (and its
+        ``contract``)."""
+        values = self.env["service.planning"]._prepare_practice_values(
+            self.protocol_id,
+            partner,
+            contract=contract,
+            key=self._practice_key(partner, contract),
+            technician=self.technician_id,
+        )
+        values.update(
+            launch_id=batch.id, company_id=self.company_id.id, description=description
+        )
+        return values
+
+    def _prepare_batch_values(self):
+        Batch = self.env["service.protocol.launch.batch"]
+        return {
+            "name": Batch._default_name(self.protocol_id),
+            "protocol_id": self.protocol_id.id,
+            "date_deadline": self.date_deadline,
+            "company_id": self.company_id.id,
+        }
 
     def _practice_key(self, partner, contract):
         """The event of a launch: this protocol for this customer (and
