@@ -269,15 +269,7 @@ class ServiceIntervention(models.Model):
     def _compute_contract_id(self):
         """Propose the running contract covering one of the objects, else the
         customer's running assistance contract."""
-        customers = self.partner_id.commercial_partner_id
-        contracts = self.env["service.contract"].search(
-            [
-                ("partner_id", "child_of", customers.ids),
-                ("state", "=", "running"),
-                ("company_id", "in", self.company_id.ids),
-            ],
-            order="date_start desc, id desc",
-        )
+        contracts = self._running_contracts()
         for intervention in self:
             customer = intervention.partner_id.commercial_partner_id
             mine = contracts.filtered(
@@ -286,12 +278,27 @@ class ServiceIntervention(models.Model):
                     and c.company_id == i.company_id
                 )
             )
-            if intervention.contract_id in mine:
-                continue
-            lots = intervention.object_ids.lot_id
-            covering = mine.filtered(lambda c, lots=lots: c.lot_ids & lots)
-            assistance = mine.filtered(lambda c: c.contract_type == "assistance")
-            intervention.contract_id = (covering or assistance)[:1]
+            if intervention.contract_id not in mine:
+                intervention.contract_id = intervention._proposed_contract(mine)
+
+    def _running_contracts(self):
+        """The running contracts of these jobs' customers, latest first."""
+        return self.env["service.contract"].search(
+            [
+                ("partner_id", "child_of", self.partner_id.commercial_partner_id.ids),
+                ("state", "=", "running"),
+                ("company_id", "in", self.company_id.ids),
+            ],
+            order="date_start desc, id desc",
+        )
+
+    def _proposed_contract(self, contracts):
+        """Of the customer's ``contracts``, the one covering one of the
+        objects, else the assistance one."""
+        lots = self.object_ids.lot_id
+        covering = contracts.filtered(lambda c: c.lot_ids & lots)
+        assistance = contracts.filtered(lambda c: c.contract_type == "assistance")
+        return (covering or assistance)[:1]
 
     @api.depends("contract_id")
     def _compute_pricelist_id(self):
@@ -307,13 +314,12 @@ class ServiceIntervention(models.Model):
             [("company_id", "in", self.company_id.ids)]
         )
         for intervention in self:
-            warehouse = warehouses.filtered(
-                lambda w, c=intervention.company_id: w.company_id == c
-            )[:1]
-            intervention.location_id = (
-                intervention.technician_id.sudo().service_location_id
-                or warehouse.lot_stock_id
-            )
+            intervention.location_id = intervention._parts_location(warehouses)
+
+    def _parts_location(self, warehouses):
+        """The technician's van, else the stock of the company's warehouse."""
+        warehouse = warehouses.filtered(lambda w: w.company_id == self.company_id)[:1]
+        return self.technician_id.sudo().service_location_id or warehouse.lot_stock_id
 
     @api.depends("scheduled_start", "scheduled_duration")
     def _compute_scheduled_end(self):
@@ -412,16 +418,17 @@ class ServiceIntervention(models.Model):
                 product.sudo(), location, allow_negative=True
             )
             if product.uom_id.compare(qty, available) > 0:
-                short.append(
-                    self.env._(
-                        "%(product)s: %(needed)s needed, %(available)s in %(location)s",
-                        product=product.display_name,
-                        needed=f"{qty:g}",
-                        available=f"{available:g}",
-                        location=self.location_id.display_name,
-                    )
-                )
+                short.append(self._short_part(product, qty, available))
         return short
+
+    def _short_part(self, product, qty, available):
+        return self.env._(
+            "%(product)s: %(needed)s needed, %(available)s in %(location)s",
+            product=product.display_name,
+            needed=f"{qty:g}",
+            available=f"{available:g}",
+            location=self.location_id.display_name,
+        )
 
     def _compute_invoice_ids(self):
         for intervention in self:
@@ -437,17 +444,17 @@ class ServiceIntervention(models.Model):
     )
     def _compute_map_url(self):
         for intervention in self:
-            site = intervention.partner_shipping_id
-            address = ", ".join(
-                part
-                for part in (site.street, site.zip, site.city, site.country_id.name)
-                if part
-            )
+            address = intervention._site_address_line()
             intervention.map_url = (
                 f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
                 if address
                 else False
             )
+
+    def _site_address_line(self):
+        site = self.partner_shipping_id
+        parts = (site.street, site.zip, site.city, site.country_id.name)
+        return ", ".join(part for part in parts if part)
 
     @api.depends("object_ids.lot_id")
     def _compute_lot_ids(self):
@@ -598,9 +605,8 @@ class ServiceIntervention(models.Model):
             ("draft", "scheduled"),
             self.env._("Intervention %(name)s is %(state)s: it cannot be started."),
         )
-        self._service_trusted().write(
-            {"state": "in_progress", "actual_start": fields.Datetime.now()}
-        )
+        now = fields.Datetime.now()
+        self._service_trusted().write({"state": "in_progress", "actual_start": now})
         self._sla_mark_responded()
         return True
 
@@ -667,9 +673,8 @@ class ServiceIntervention(models.Model):
     # Actions: protocol, invoice, report, signature
     # ------------------------------------------------------------------
     def action_apply_protocol(self):
-        """Turn the protocol's steps into activity lines (with a checklist
-        tick) and their spare parts into part lines (one ``create`` for the
-        lines of all these interventions)."""
+        """Turn the protocol's steps into activity lines (a checklist) and
+        their spare parts into part lines, in one ``create`` for all jobs."""
         vals_list = []
         for intervention in self:
             intervention._check_protocol_applicable()
@@ -704,34 +709,37 @@ class ServiceIntervention(models.Model):
             "service_management.mail_template_service_intervention",
             raise_if_not_found=False,
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "mail.compose.message",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_model": self._name,
-                "default_res_ids": self.ids,
-                "default_template_id": template.id if template else False,
-                "default_composition_mode": "comment",
-                "default_email_layout_xmlid": "mail.mail_notification_light",
-                "force_email": True,
-            },
+        context = {
+            "default_model": self._name,
+            "default_res_ids": self.ids,
+            "default_template_id": template.id if template else False,
+            "default_composition_mode": "comment",
+            "default_email_layout_xmlid": "mail.mail_notification_light",
+            "force_email": True,
         }
+        return self._dialog(False, self.env["mail.compose.message"], context=context)
 
     def action_sign(self):
         """Open the intervention in the signature dialog."""
         self.ensure_one()
-        view = self.env.ref("service_management.service_intervention_view_form_sign")
+        return self._dialog(
+            self.env._("Customer Signature"),
+            self,
+            view="service_management.service_intervention_view_form_sign",
+        )
+
+    def _dialog(self, name, records, view=None, context=None):
+        """The window action opening ``records`` (a model when empty) in a
+        dialog, in ``view`` (an XML id; by default the model's form)."""
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Customer Signature"),
-            "res_model": self._name,
-            "res_id": self.id,
+            "name": name,
+            "res_model": records._name,
+            "res_id": records.id,
             "view_mode": "form",
-            "views": [(view.id, "form")],
+            "views": [(self.env.ref(view).id if view else False, "form")],
             "target": "new",
+            "context": context or {},
         }
 
     # ------------------------------------------------------------------
@@ -761,25 +769,24 @@ class ServiceIntervention(models.Model):
         """The mandatory steps are ticked and some work is done (planned
         work is not work done)."""
         self.ensure_one()
+        problem = self._missing_steps_problem() or self._no_work_problem()
+        if problem:
+            raise UserError(problem)
+
+    def _missing_steps_problem(self):
         missing = self.line_ids.filtered(
             lambda line: line.protocol_step_id.mandatory and not line.done
         )
-        if missing:
-            raise UserError(
-                self.env._(
-                    "Tick the mandatory steps of %(name)s before finishing "
-                    "it: %(steps)s.",
-                    name=self.name,
-                    steps=", ".join(missing.mapped("name")),
-                )
-            )
-        if not self.line_ids.filtered("done"):
-            raise UserError(
-                self.env._(
-                    "Record the work done on %(name)s before finishing it.",
-                    name=self.name,
-                )
-            )
+        return missing and self.env._(
+            "Tick the mandatory steps of %(name)s before finishing it: %(steps)s.",
+            name=self.name,
+            steps=", ".join(missing.mapped("name")),
+        )
+
+    def _no_work_problem(self):
+        return not self.line_ids.filtered("done") and self.env._(
+            "Record the work done on %(name)s before finishing it.", name=self.name
+        )
 
     def _prepare_done(self):
         """Called by ``action_done`` once the work is checked, before it is
@@ -806,17 +813,20 @@ class ServiceIntervention(models.Model):
                     names=", ".join(invoiced.mapped("name")),
                 )
             )
-        if not (
-            self.env.su
-            or is_trusted(self)
-            or self.env.user.has_group("service_management.group_service_officer")
-        ):
+        if not self._may_reopen():
             raise AccessError(
                 self.env._(
                     "Only a service officer can re-open a finished intervention: "
                     "the work the customer signed for changes."
                 )
             )
+
+    def _may_reopen(self):
+        return (
+            self.env.su
+            or is_trusted(self)
+            or self.env.user.has_group("service_management.group_service_officer")
+        )
 
     def _log_signature_cleared(self):
         for intervention in self.filtered("signed_on"):
@@ -925,20 +935,24 @@ class ServiceIntervention(models.Model):
             "date": self._planned_date(),
             "employee_id": self.technician_id.id,
         }
-        if line_type == "activity":
-            values.update(
-                name=step.name,
-                activity_type_id=step.activity_type_id.id,
-                quantity=step.planned_hours,
-                note=step.instructions,
-            )
-        else:
-            values.update(
-                name=step.product_id.display_name,
-                product_id=step.product_id.id,
-                quantity=step.product_qty,
-            )
+        values.update(self._step_work_values(step, line_type))
         return values
+
+    @api.model
+    def _step_work_values(self, step, line_type):
+        """The work of a step: its activity, else its spare part."""
+        if line_type == "activity":
+            return {
+                "name": step.name,
+                "activity_type_id": step.activity_type_id.id,
+                "quantity": step.planned_hours,
+                "note": step.instructions,
+            }
+        return {
+            "name": step.product_id.display_name,
+            "product_id": step.product_id.id,
+            "quantity": step.product_qty,
+        }
 
     # ------------------------------------------------------------------
     # Invoice, portal
@@ -1020,15 +1034,19 @@ class ServiceIntervention(models.Model):
                 "user_id": False,
             }
         )
-        intervention.message_subscribe(partner_ids=partner.ids)
-        intervention.message_post(
+        intervention._post_request(partner, body, attachments)
+        return intervention.with_env(self.env)
+
+    def _post_request(self, partner, body, attachments):
+        """The customer follows the job and opens its conversation."""
+        self.message_subscribe(partner_ids=partner.ids)
+        self.message_post(
             body=body,
             author_id=partner.id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             attachments=list(attachments or []),
         )
-        return intervention.with_env(self.env)
 
     def _get_report_base_filename(self):
         """Name of the PDF the customer downloads from the portal."""

@@ -153,20 +153,25 @@ class ServiceInterventionAllowance(models.AbstractModel):
             )
         )
         for job in visits.sorted(lambda i: (i._first_work_date(), i.id)):
-            contract = job.contract_id
-            bucket = contract._allowance_bucket(job._first_work_date())
-            __, left = contract._allowance_available(bucket, usage)
-            if left <= 0:
-                continue
-            usage[contract.id]["visits"][bucket] += 1
-            buckets.setdefault(contract, bucket)
-            trusted(job).write(
-                {
-                    "allowance_visit": True,
-                    "allowance_visits_left": left - 1,
-                    "allowance_period_start": bucket,
-                }
-            )
+            job._consume_included_visit(usage, buckets)
+
+    def _consume_included_visit(self, usage, buckets):
+        """Count this job as one of its contract's included visits when one
+        is left in ``usage`` (updated, as ``buckets``)."""
+        contract = self.contract_id
+        bucket = contract._allowance_bucket(self._first_work_date())
+        __, left = contract._allowance_available(bucket, usage)
+        if left <= 0:
+            return
+        usage[contract.id]["visits"][bucket] += 1
+        buckets.setdefault(contract, bucket)
+        trusted(self).write(
+            {
+                "allowance_visit": True,
+                "allowance_visits_left": left - 1,
+                "allowance_period_start": bucket,
+            }
+        )
 
     def _first_work_date(self):
         today = fields.Date.context_today(self)
@@ -175,16 +180,7 @@ class ServiceInterventionAllowance(models.AbstractModel):
     def _allowance_release(self):
         """Give back what these re-opened interventions consumed: done again,
         they consume what is left then."""
-        lines = self.line_ids.filtered("allowance_hours")
-        if lines:
-            trusted(lines).write(
-                {
-                    "allowance_contract_id": False,
-                    "allowance_hours": 0.0,
-                    "allowance_left": 0.0,
-                    "allowance_period_start": False,
-                }
-            )
+        self.line_ids._allowance_release_hours()
         visits = self.filtered("allowance_visit")
         if visits:
             trusted(visits).write(

@@ -95,9 +95,7 @@ class ServiceInterventionExecution(models.AbstractModel):
             planned = intervention.line_ids.filtered(lambda line: not line.done)
             if not planned:
                 continue
-            values = {"date": intervention._planned_date()}
-            if intervention.technician_id:
-                values["employee_id"] = intervention.technician_id.id
+            values = intervention._planned_work_values()
             changed = planned.filtered(
                 lambda line, values=values: (
                     line.date != values["date"]
@@ -108,6 +106,13 @@ class ServiceInterventionExecution(models.AbstractModel):
             if changed:
                 changed.write(values)
 
+    def _planned_work_values(self):
+        """The day and technician of the job's planned work."""
+        values = {"date": self._planned_date()}
+        if self.technician_id:
+            values["employee_id"] = self.technician_id.id
+        return values
+
     def _settle_planned(self, policy):
         """Drop the planned work these jobs finish without, or move it to a
         follow-up job (``policy``: ``drop`` or ``follow_up``)."""
@@ -115,20 +120,22 @@ class ServiceInterventionExecution(models.AbstractModel):
             planned = intervention.line_ids.filtered(lambda line: not line.done)
             if not planned:
                 continue
-            names = ", ".join(planned.mapped("name"))
-            if policy == "follow_up":
-                follow_up = intervention._create_follow_up(planned)
-                body = self.env._(
-                    "Planned work not done, moved to %(job)s: %(lines)s.",
-                    job=follow_up.name,
-                    lines=names,
-                )
-            else:
-                body = self.env._(
-                    "Planned work not done, dropped: %(lines)s.", lines=names
-                )
+            body = intervention._settle_planned_lines(planned, policy)
             planned.unlink()
             intervention._message_log(body=body)
+
+    def _settle_planned_lines(self, planned, policy):
+        """Move ``planned`` to a follow-up job (``policy`` ``follow_up``);
+        return what the job's chatter says of them."""
+        names = ", ".join(planned.mapped("name"))
+        if policy != "follow_up":
+            return self.env._("Planned work not done, dropped: %(lines)s.", lines=names)
+        follow_up = self._create_follow_up(planned)
+        return self.env._(
+            "Planned work not done, moved to %(job)s: %(lines)s.",
+            job=follow_up.name,
+            lines=names,
+        )
 
     def _create_follow_up(self, planned):
         """A draft job for the same customer, objects and contract carrying
@@ -156,10 +163,8 @@ class ServiceInterventionExecution(models.AbstractModel):
             "follow_up_of_id": self.id,
             "description": self.description,
             "object_ids": [
-                Command.create(
-                    {"lot_id": obj.lot_id.id, "product_id": obj.product_id.id}
-                )
-                for obj in self.object_ids
+                Command.create({"lot_id": o.lot_id.id, "product_id": o.product_id.id})
+                for o in self.object_ids
             ],
             "line_ids": [
                 Command.create(self._prepare_follow_up_line_values(line))
@@ -230,6 +235,11 @@ class ServiceInterventionExecution(models.AbstractModel):
                 email_layout_xmlid="mail.mail_notification_light",
             )
         self._check_report_email(email)
+        self._mail_report(template, email)
+        return True
+
+    def _mail_report(self, template, email):
+        """Send the report to ``email``, kept on the job, and log it."""
         if email != self.report_email:
             trusted(self).write({"report_email": email})
         template.send_mail(
@@ -240,7 +250,6 @@ class ServiceInterventionExecution(models.AbstractModel):
         self._message_log(
             body=self.env._("Report sent to %(email)s.", email=email),
         )
-        return True
 
     def _check_report_email(self, email):
         if not email:

@@ -526,15 +526,20 @@ class ServiceInterventionLine(models.Model):
         for line in self:
             if line._is_frozen():
                 line.unit_cost = line.sudo().unit_cost
-            elif line.line_type == "activity":
-                line.unit_cost = (
-                    line.employee_id.sudo().hourly_cost
-                    or line.activity_type_id.cost_per_hour
-                )
-            elif line.line_type == "expense":
-                line.unit_cost = line.price_unit or line.product_id.standard_price
             else:
-                line.unit_cost = line.product_id.standard_price
+                line.unit_cost = line._default_unit_cost()
+
+    def _default_unit_cost(self):
+        """The technician's hourly cost (else the activity's), what an
+        expense costs, else the product's cost."""
+        if self.line_type == "activity":
+            return (
+                self.employee_id.sudo().hourly_cost
+                or self.activity_type_id.cost_per_hour
+            )
+        if self.line_type == "expense":
+            return self.price_unit or self.product_id.standard_price
+        return self.product_id.standard_price
 
     @api.depends(
         "quantity",
@@ -649,44 +654,37 @@ class ServiceInterventionLine(models.Model):
             set(fnames) & (WORK_FIELDS | {"intervention_id"})
         ):
             return
-        self._check_not_invoiced()
-        self._check_job_open()
-        self._check_parts_not_moved()
+        problem = (
+            self._invoiced_problem() or self._closed_problem() or self._moved_problem()
+        )
+        if problem:
+            raise UserError(problem)
 
-    def _check_not_invoiced(self):
+    def _invoiced_problem(self):
         invoiced = self.filtered(lambda line: line.invoice_status == "invoiced")
-        if invoiced:
-            raise UserError(
-                self.env._(
-                    "Intervention %(names)s is invoiced: its work lines cannot be "
-                    "changed. Cancel the invoice first.",
-                    names=", ".join(invoiced.intervention_id.mapped("name")),
-                )
-            )
+        return invoiced and self.env._(
+            "Intervention %(names)s is invoiced: its work lines cannot be "
+            "changed. Cancel the invoice first.",
+            names=", ".join(invoiced.intervention_id.mapped("name")),
+        )
 
-    def _check_job_open(self):
+    def _closed_problem(self):
         closed = self.filtered(
             lambda line: line.intervention_id.state in ("done", "cancelled")
         )
-        if closed:
-            raise UserError(
-                self.env._(
-                    "Intervention %(names)s is done or cancelled: re-open it to "
-                    "change its work lines.",
-                    names=", ".join(closed.intervention_id.mapped("name")),
-                )
-            )
+        return closed and self.env._(
+            "Intervention %(names)s is done or cancelled: re-open it to "
+            "change its work lines.",
+            names=", ".join(closed.intervention_id.mapped("name")),
+        )
 
-    def _check_parts_not_moved(self):
+    def _moved_problem(self):
         moved = self.filtered("stock_move_id")
-        if moved:
-            raise UserError(
-                self.env._(
-                    "The spare parts %(parts)s already left stock: return them to "
-                    "stock (Return to Stock) before changing or deleting the line.",
-                    parts=", ".join(moved.mapped("name")),
-                )
-            )
+        return moved and self.env._(
+            "The spare parts %(parts)s already left stock: return them to "
+            "stock (Return to Stock) before changing or deleting the line.",
+            parts=", ".join(moved.mapped("name")),
+        )
 
     def _check_signed_day(self, fnames=None):
         """The hours of a work day the technician signed stay as signed."""
@@ -740,8 +738,12 @@ class ServiceInterventionLine(models.Model):
         vals_list = [line._prepare_part_return_values() for line in lines]
         self._validate_moves(self.env["stock.move"].sudo().create(vals_list))
         trusted(lines).write({"stock_move_id": False})
-        for intervention in lines.intervention_id:
-            returned = lines.filtered(
+        lines._log_returns()
+        return True
+
+    def _log_returns(self):
+        for intervention in self.intervention_id:
+            returned = self.filtered(
                 lambda line, i=intervention: line.intervention_id == i
             )
             intervention.message_post(
@@ -750,7 +752,6 @@ class ServiceInterventionLine(models.Model):
                     parts=", ".join(returned.mapped("name")),
                 )
             )
-        return True
 
     def _check_returnable(self):
         for line in self:
@@ -856,15 +857,7 @@ class ServiceInterventionLine(models.Model):
     def _create_part_moves(self):
         """One validated stock move per part line, from the intervention's
         location to the customer, lots included."""
-        parts = self.filtered(
-            lambda line: (
-                line.line_type == "part"
-                and line.done
-                and not line.stock_move_id
-                and line.product_id.type == "consu"
-                and line.quantity > 0
-            )
-        )
+        parts = self._parts_to_move()
         if not parts:
             return self.env["stock.move"]
         parts._check_parts_movable()
@@ -878,6 +871,17 @@ class ServiceInterventionLine(models.Model):
         for line, move in zip(trusted(parts).sudo(), moves, strict=True):
             line.stock_move_id = move
         return moves
+
+    def _parts_to_move(self):
+        return self.filtered(
+            lambda line: (
+                line.line_type == "part"
+                and line.done
+                and not line.stock_move_id
+                and line.product_id.type == "consu"
+                and line.quantity > 0
+            )
+        )
 
     def _check_parts_movable(self):
         """Tracked parts have their serial, the job where they leave from."""
@@ -974,17 +978,20 @@ class ServiceInterventionLine(models.Model):
             company_id=move.company_id.id,
             origin=move.origin,
             move_line_ids=[
-                Command.create(
-                    {
-                        "product_id": ml.product_id.id,
-                        "lot_id": ml.lot_id.id,
-                        "quantity": ml.quantity,
-                        "product_uom_id": ml.product_uom_id.id,
-                        "location_id": ml.location_dest_id.id,
-                        "location_dest_id": ml.location_id.id,
-                    }
-                )
+                Command.create(self._prepare_return_move_line_values(ml))
                 for ml in move.move_line_ids
             ],
         )
         return values
+
+    @api.model
+    def _prepare_return_move_line_values(self, move_line):
+        """``move_line`` of the part's move, reversed."""
+        return {
+            "product_id": move_line.product_id.id,
+            "lot_id": move_line.lot_id.id,
+            "quantity": move_line.quantity,
+            "product_uom_id": move_line.product_uom_id.id,
+            "location_id": move_line.location_dest_id.id,
+            "location_dest_id": move_line.location_id.id,
+        }

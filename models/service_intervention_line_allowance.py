@@ -9,7 +9,7 @@ coverage and its change checks call the steps below."""
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from .service_document_mixin import is_trusted
+from .service_document_mixin import is_trusted, trusted
 from .service_write_policy_mixin import SYSTEM
 
 # written by the consumption when the intervention is done, never by hand
@@ -93,6 +93,19 @@ class ServiceInterventionLineAllowance(models.AbstractModel):
                 "intervention is done: they cannot be changed by hand."
             )
         )
+
+    def _allowance_release_hours(self):
+        """Clear the prepaid hours these lines used."""
+        lines = self.filtered("allowance_hours")
+        if lines:
+            trusted(lines).write(
+                {
+                    "allowance_contract_id": False,
+                    "allowance_hours": 0.0,
+                    "allowance_left": 0.0,
+                    "allowance_period_start": False,
+                }
+            )
 
     def _allowance_overage_values(self, quantity):
         """The values of the line that bills the ``quantity`` of this line

@@ -118,15 +118,18 @@ class ServiceInterventionPhone(models.AbstractModel):
                 tz, today, date_format
             )
             site = intervention.partner_shipping_id or intervention.partner_id
-            street = ", ".join(filter(None, (site.street, site.street2)))
-            city = " ".join(filter(None, (site.zip, site.city)))
-            intervention.site_address = (
-                " – ".join(filter(None, (street, city))) or False
-            )
+            intervention.site_address = intervention._site_address(site)
             intervention.site_phone = (
                 site.phone or intervention.partner_id.phone or False
             )
             intervention.objects_label = intervention._objects_label()
+
+    @api.model
+    def _site_address(self, site):
+        """ "street, street2 – zip city" on one line."""
+        street = ", ".join(filter(None, (site.street, site.street2)))
+        city = " ".join(filter(None, (site.zip, site.city)))
+        return " – ".join(filter(None, (street, city))) or False
 
     def _schedule_label(self, tz, today, date_format):
         """ "09:00" today, the date and the time on another day."""
@@ -203,6 +206,11 @@ class ServiceInterventionPhone(models.AbstractModel):
                 "Intervention %(name)s is %(state)s: its timer cannot be started."
             ),
         )
+        self._run_my_timer()
+        return True
+
+    def _run_my_timer(self):
+        """Create my timer running, or resume it."""
         timer = self._my_timer()
         if not timer:
             trusted(self.env["service.intervention.timer"]).create(
@@ -210,7 +218,6 @@ class ServiceInterventionPhone(models.AbstractModel):
             )
         elif not timer.date_running:
             trusted(timer).date_running = fields.Datetime.now()
-        return True
 
     def action_timer_pause(self):
         self.ensure_one()
@@ -261,15 +268,11 @@ class ServiceInterventionPhone(models.AbstractModel):
         )
         Close = self.env["service.intervention.close"]
         wizard = Close.create(self._prepare_close_values(self._preview_done()))
-        view = self.env.ref("service_management.service_intervention_close_view_form")
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Close %(name)s", name=self.name),
-            "res_model": wizard._name,
-            "res_id": wizard.id,
-            "views": [(view.id, "form")],
-            "target": "new",
-        }
+        return self._dialog(
+            self.env._("Close %(name)s", name=self.name),
+            wizard,
+            view="service_management.service_intervention_close_view_form",
+        )
 
     def _prepare_close_values(self, preview):
         """The close-out screen's values from what Done would bill
@@ -298,14 +301,11 @@ class ServiceInterventionPhone(models.AbstractModel):
         """Open the dialog adding a machine not yet in the installed base."""
         self.ensure_one()
         self._check_open()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("New Machine"),
-            "res_model": "service.lot.register",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_intervention_id": self.id},
-        }
+        return self._dialog(
+            self.env._("New Machine"),
+            self.env["service.lot.register"],
+            context={"default_intervention_id": self.id},
+        )
 
     # ------------------------------------------------------------------
     # Timers
@@ -339,13 +339,7 @@ class ServiceInterventionPhone(models.AbstractModel):
         # a timer never blocks finishing a job)
         Line = trusted(self.env["service.intervention.line"])
         if not employee:
-            self.message_post(
-                body=self.env._(
-                    "The timer of %(user)s was stopped without recording "
-                    "its time: the user is not linked to an employee.",
-                    user=user.name,
-                )
-            )
+            self._log_timer_lost(user)
             return Line
         return Line.create(
             {
@@ -366,17 +360,29 @@ class ServiceInterventionPhone(models.AbstractModel):
         hours = timer._round_up(counted, self.company_id.service_time_increment)
         if hours <= MAX_TIMER_HOURS:
             return hours
+        self._log_timer_capped(timer.user_id, counted)
+        return MAX_TIMER_HOURS
+
+    def _log_timer_capped(self, user, counted):
         self.message_post(
             body=self.env._(
                 "The timer of %(user)s ran for %(counted)s hours: "
                 "%(hours)s hours are recorded (a day at most on one "
                 "line). Correct the line with the real time.",
-                user=timer.user_id.name,
+                user=user.name,
                 counted=f"{counted:.2f}",
                 hours=f"{MAX_TIMER_HOURS:g}",
             )
         )
-        return MAX_TIMER_HOURS
+
+    def _log_timer_lost(self, user):
+        self.message_post(
+            body=self.env._(
+                "The timer of %(user)s was stopped without recording "
+                "its time: the user is not linked to an employee.",
+                user=user.name,
+            )
+        )
 
     def _my_employee(self):
         self.ensure_one()
@@ -409,6 +415,9 @@ class ServiceInterventionPhone(models.AbstractModel):
             return step_types[0]
         if activities:
             return activities[-1].activity_type_id
+        return self._place_activity_type()
+
+    def _place_activity_type(self):
         return self.env["service.activity.type"].search(
             [
                 ("place", "in", (self.place, "any")),
@@ -421,6 +430,7 @@ class ServiceInterventionPhone(models.AbstractModel):
     # Dialogs and close-out
     # ------------------------------------------------------------------
     def _line_dialog(self, line_type, line=None):
+        """The short dialog adding (or checking) a ``line_type`` line."""
         self.ensure_one()
         titles = {
             "activity": self.env._("Hours"),
@@ -428,10 +438,15 @@ class ServiceInterventionPhone(models.AbstractModel):
             "travel": self.env._("Travel and Mileage"),
             "mileage": self.env._("Travel and Mileage"),
         }
-        context = {
-            "default_intervention_id": self.id,
-            "default_line_type": line_type,
-        }
+        return self._dialog(
+            titles[line_type],
+            line or self.env["service.intervention.line"],
+            view=LINE_KIND_VIEWS[line_type],
+            context=self._line_dialog_context(line_type),
+        )
+
+    def _line_dialog_context(self, line_type):
+        context = {"default_intervention_id": self.id, "default_line_type": line_type}
         employee = self.env.user._service_employee(self.company_id)
         if line_type == "activity" and employee:
             # the hours of whoever records them
@@ -439,15 +454,7 @@ class ServiceInterventionPhone(models.AbstractModel):
         if line_type == "part":
             # a part the van does not hold asks where it came from
             context["service_confirm_van"] = True
-        return {
-            "type": "ir.actions.act_window",
-            "name": titles[line_type],
-            "res_model": "service.intervention.line",
-            "res_id": line.id if line else False,
-            "views": [(self.env.ref(LINE_KIND_VIEWS[line_type]).id, "form")],
-            "target": "new",
-            "context": context,
-        }
+        return context
 
     def _check_open(self):
         self._check_state(
@@ -459,18 +466,19 @@ class ServiceInterventionPhone(models.AbstractModel):
         """Refuse to close the job with my timer running or without the
         customer's signature."""
         self.ensure_one()
-        if self._my_timer():
-            raise UserError(
-                self.env._(
-                    "Stop your timer on %(name)s before closing it: its time "
-                    "becomes your activity line.",
-                    name=self.name,
-                )
-            )
-        if not self.signature:
-            raise UserError(
-                self.env._(
-                    "Ask the customer to sign %(name)s before finishing it.",
-                    name=self.name,
-                )
-            )
+        problem = self._timer_running_problem() or self._unsigned_problem()
+        if problem:
+            raise UserError(problem)
+
+    def _timer_running_problem(self):
+        return self._my_timer() and self.env._(
+            "Stop your timer on %(name)s before closing it: its time "
+            "becomes your activity line.",
+            name=self.name,
+        )
+
+    def _unsigned_problem(self):
+        return not self.signature and self.env._(
+            "Ask the customer to sign %(name)s before finishing it.",
+            name=self.name,
+        )

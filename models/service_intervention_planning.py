@@ -107,7 +107,18 @@ class ServiceInterventionPlanning(models.AbstractModel):
         date_from = min(self.mapped("scheduled_start"))
         date_to = max(self.mapped("scheduled_end"))
         technicians = self.technician_id._origin
-        others = self.sudo().search_fetch(
+        others_of = defaultdict(list)
+        for other in self._jobs_between(technicians, date_from, date_to):
+            others_of[other.technician_id.id].append(other)
+        availability = self._availability(
+            technicians, date_from - timedelta(days=1), date_to + timedelta(days=1)
+        )
+        return others_of, availability
+
+    def _jobs_between(self, technicians, date_from, date_to):
+        """The jobs of ``technicians`` in these jobs' companies overlapping
+        the span (one query)."""
+        return self.sudo().search_fetch(
             [
                 ("technician_id", "in", technicians.ids),
                 ("state", "!=", "cancelled"),
@@ -117,13 +128,6 @@ class ServiceInterventionPlanning(models.AbstractModel):
             ],
             ["name", "technician_id", "scheduled_start", "scheduled_end", "company_id"],
         )
-        others_of = defaultdict(list)
-        for other in others:
-            others_of[other.technician_id.id].append(other)
-        availability = self._availability(
-            technicians, date_from - timedelta(days=1), date_to + timedelta(days=1)
-        )
-        return others_of, availability
 
     def _conflict_reasons(self, others_of, availability):
         """The conflicts of this job, as sentences (see ``_conflict_context``)."""
@@ -391,12 +395,8 @@ class ServiceInterventionPlanning(models.AbstractModel):
     def action_plan(self):
         """Open the planning wizard on the first free slot."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Plan %(name)s", name=self.name),
-            "res_model": "service.intervention.plan",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_intervention_id": self.id},
-        }
+        return self._dialog(
+            self.env._("Plan %(name)s", name=self.name),
+            self.env["service.intervention.plan"],
+            context={"default_intervention_id": self.id},
+        )

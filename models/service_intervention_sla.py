@@ -105,21 +105,21 @@ class ServiceInterventionSla(models.AbstractModel):
             ):
                 # answered: the commitments of the request are history
                 continue
-            contract = intervention.contract_id
-            response = resolution = False
-            if (
-                intervention.origin == "request"
-                and contract
-                and intervention.date_request
-            ):
-                response_hours, resolution_hours = contract._sla_hours(
-                    intervention.priority
-                )
-                company = intervention.company_id or self.env.company
-                response = intervention._sla_plan(company, response_hours)
-                resolution = intervention._sla_plan(company, resolution_hours)
+            response, resolution = intervention._sla_deadlines()
             intervention.sla_response_deadline = response
             intervention.sla_resolution_deadline = resolution
+
+    def _sla_deadlines(self):
+        """(respond by, resolve by) the contract promises for this request."""
+        contract = self.contract_id
+        if not (self.origin == "request" and contract and self.date_request):
+            return False, False
+        response_hours, resolution_hours = contract._sla_hours(self.priority)
+        company = self.company_id or self.env.company
+        return (
+            self._sla_plan(company, response_hours),
+            self._sla_plan(company, resolution_hours),
+        )
 
     def _sla_plan(self, company, hours):
         """The moment ``hours`` working hours of the company's calendar after
@@ -177,21 +177,24 @@ class ServiceInterventionSla(models.AbstractModel):
     def _compute_sla_state(self):
         now = fields.Datetime.now()
         for intervention in self:
-            state = intervention.sla_result or "none"
             deadline = intervention.sla_next_deadline
-            if state == "pending":
-                if deadline and now > deadline:
-                    state = "breached"
-                elif intervention.sla_risk_date and now >= intervention.sla_risk_date:
-                    state = "at_risk"
-                else:
-                    state = "on_track"
-            intervention.sla_state = state
+            intervention.sla_state = intervention._sla_state_at(now)
             intervention.sla_time_left = (
                 intervention._sla_format_delta(deadline - now)
                 if intervention.sla_result == "pending" and deadline
                 else False
             )
+
+    def _sla_state_at(self, now):
+        """The result, or for a pending request where it stands ``now``."""
+        state = self.sla_result or "none"
+        if state != "pending":
+            return state
+        if self.sla_next_deadline and now > self.sla_next_deadline:
+            return "breached"
+        if self.sla_risk_date and now >= self.sla_risk_date:
+            return "at_risk"
+        return "on_track"
 
     def _sla_format_delta(self, delta):
         minutes = int(abs(delta.total_seconds()) // 60)
@@ -268,14 +271,17 @@ class ServiceInterventionSla(models.AbstractModel):
             )
         new = fields.Datetime.to_datetime(date_request)
         for job in answered.filtered(lambda i: i.date_request != new):
-            job.message_post(
-                body=self.env._(
-                    "Request date changed from %(old)s to %(new)s: %(reason)s",
-                    old=fields.Datetime.to_string(job.date_request),
-                    new=fields.Datetime.to_string(new),
-                    reason=reason,
-                )
+            job._log_new_request_date(new, reason)
+
+    def _log_new_request_date(self, new, reason):
+        self.message_post(
+            body=self.env._(
+                "Request date changed from %(old)s to %(new)s: %(reason)s",
+                old=fields.Datetime.to_string(self.date_request),
+                new=fields.Datetime.to_string(new),
+                reason=reason,
             )
+        )
 
     def _sla_mark_responded(self):
         """The request is answered when its job is scheduled or started."""

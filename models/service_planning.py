@@ -153,11 +153,7 @@ class ServicePlanning(models.AbstractModel):
             "object_ids": [Command.create({"lot_id": lot.id}) for lot in lots],
         }
         if contract:
-            values.update(
-                contract_id=contract.id,
-                partner_shipping_id=contract.partner_shipping_id.id,
-                user_id=contract.user_id.id,
-            )
+            values.update(self._contract_practice_values(contract))
         if technician:
             values["technician_id"] = technician.id
         if due:
@@ -166,6 +162,16 @@ class ServicePlanning(models.AbstractModel):
         if key:
             values["practice_key"] = key
         return values
+
+    @api.model
+    def _contract_practice_values(self, contract):
+        """What a job takes from its contract: the contract, the service
+        address, the responsible."""
+        return {
+            "contract_id": contract.id,
+            "partner_shipping_id": contract.partner_shipping_id.id,
+            "user_id": contract.user_id.id,
+        }
 
     @api.model
     def _practice_lots(self, protocol, contract):
@@ -411,17 +417,23 @@ class ServicePlanning(models.AbstractModel):
             if (protocol.id, key) in taken or (protocol.id, key) in customers_done:
                 continue
             customers_done.add((protocol.id, key))
-            values = self._prepare_practice_values(
-                protocol, contract.partner_id, contract=contract, due=start, key=key
+            vals_list.append(
+                self._prepare_fiscal_values(protocol, contract, start, key)
             )
-            text = self.env._(
-                "%(protocol)s for the fiscal period starting on %(date)s.",
-                protocol=protocol.name,
-                date=format_date(self.env, start),
-            )
-            values["description"] = paragraph(text)
-            vals_list.append(values)
         return vals_list
+
+    @api.model
+    def _prepare_fiscal_values(self, protocol, contract, start, key):
+        values = self._prepare_practice_values(
+            protocol, contract.partner_id, contract=contract, due=start, key=key
+        )
+        text = self.env._(
+            "%(protocol)s for the fiscal period starting on %(date)s.",
+            protocol=protocol.name,
+            date=format_date(self.env, start),
+        )
+        values["description"] = paragraph(text)
+        return values
 
     @api.model
     def _fiscal_events(self, contract, today, horizon_days):

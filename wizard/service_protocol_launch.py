@@ -80,19 +80,24 @@ class ServiceProtocolLaunch(models.TransientModel):
         for wizard in self:
             targets = wizard._targets()
             wizard.preview_count = len(targets)
-            names = [
-                contract.display_name if contract else partner.display_name
-                for partner, contract in targets[:PREVIEW_NAMES]
-            ]
-            if len(targets) > PREVIEW_NAMES:
-                names.append(
-                    self.env._(
-                        "… the first %(shown)s of %(count)s are listed.",
-                        shown=PREVIEW_NAMES,
-                        count=len(targets),
-                    )
+            wizard.preview_names = "\n".join(self._preview_lines(targets))
+
+    @api.model
+    def _preview_lines(self, targets):
+        """The names of the first targets, then how many are listed."""
+        names = [
+            contract.display_name if contract else partner.display_name
+            for partner, contract in targets[:PREVIEW_NAMES]
+        ]
+        if len(targets) > PREVIEW_NAMES:
+            names.append(
+                self.env._(
+                    "… the first %(shown)s of %(count)s are listed.",
+                    shown=PREVIEW_NAMES,
+                    count=len(targets),
                 )
-            wizard.preview_names = "\n".join(names)
+            )
+        return names
 
     def _target_contracts(self):
         Contract = self.env["service.contract"]
@@ -141,6 +146,13 @@ class ServiceProtocolLaunch(models.TransientModel):
         if self.batch_id:
             return self.batch_id.get_formview_action()
         targets = self._targets()
+        self._check_targets(targets)
+        if self.dry_run:
+            return self._reopen()
+        batch = self._launch(targets)
+        return batch.get_formview_action()
+
+    def _check_targets(self, targets):
         if not targets:
             raise UserError(
                 self.env._(
@@ -149,10 +161,6 @@ class ServiceProtocolLaunch(models.TransientModel):
                     protocol=self.protocol_id.display_name,
                 )
             )
-        if self.dry_run:
-            return self._reopen()
-        batch = self._launch(targets)
-        return batch.get_formview_action()
 
     def _lock_wizard(self):
         """A double click, or the same wizard submitted twice, launches once:
@@ -237,6 +245,9 @@ class ServiceProtocolLaunch(models.TransientModel):
                     protocol=protocol,
                 )
             )
+        batch.message_post(body=self._launch_summary(protocol, created, skipped))
+
+    def _launch_summary(self, protocol, created, skipped):
         body = self.env._(
             "%(count)s jobs created for %(protocol)s.",
             count=created,
@@ -250,7 +261,7 @@ class ServiceProtocolLaunch(models.TransientModel):
                 protocol=protocol,
                 skipped=skipped,
             )
-        batch.message_post(body=body)
+        return body
 
     def _reopen(self):
         return {
