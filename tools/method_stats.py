@@ -45,7 +45,7 @@ def file_methods(path):
 
 
 def collect(root, excluded):
-    """Return ``{relative path: [(name, line, length), ...]}`` for the add-on's files."""
+    """Return ``{relative path: [(name, line, length), ...]}`` for the add-on."""
     result = {}
     for folder in FOLDERS:
         for path in sorted((root / folder).rglob("*.py")):
