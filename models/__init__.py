@@ -12,6 +12,7 @@ from . import product_template
 from . import res_partner
 from . import stock_lot
 from . import stock_move
+from . import service_contract_allowance
 from . import service_contract
 from . import service_contract_line
 from . import account_move
