@@ -18,6 +18,7 @@ from . import service_contract_line
 from . import account_move
 from . import account_move_line
 from . import sale_order
+from . import sale_order_line
 from . import hr_employee
 from . import service_intervention
 from . import service_workload_report
