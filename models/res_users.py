@@ -45,3 +45,10 @@ class ResUsers(models.Model):
         self.sudo().search(
             [("all_group_ids", "in", technician.ids), ("action_id", "=", False)]
         )._service_set_home_action()
+
+    def _service_employee(self, companies):
+        """The user's employee in ``companies`` (the one company of a job,
+        or the companies of a record set), or no employee: the one lookup
+        of the technician behind a user, for timers, vans and hours."""
+        self.ensure_one()
+        return self.employee_ids.filtered(lambda e: e.company_id in companies)[:1]
