@@ -884,12 +884,10 @@ class ServiceInvoicing(models.AbstractModel):
         errors=None,
         post_errors=None,
     ):
-        """Invoice the billable, not yet invoiced lines of done interventions.
+        """Invoice the billable, not yet invoiced lines of done interventions;
+        the parameters are those of ``_invoice_contracts`` (``errors``: by
+        intervention).
 
-        :param errors: dict filled with {intervention: message} of those that
-            cannot be invoiced
-        :param post_errors: dict filled with {invoice: message} of the invoices
-            left in draft because they could not be posted
         :return: the created invoices
         """
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
