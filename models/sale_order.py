@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from .service_document_mixin import count_by
 from .service_write_policy_mixin import SYSTEM
 
 
@@ -24,11 +25,7 @@ class SaleOrder(models.Model):
 
     @api.depends("service_contract_ids")
     def _compute_service_contract_count(self):
-        counts = dict(
-            self.env["service.contract"]._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "service.contract", "sale_order_id")
         for order in self:
             order.service_contract_count = counts.get(order._origin, 0)
 

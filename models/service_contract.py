@@ -22,7 +22,7 @@ from .selections import (
     period_bounds,
 )
 from .service_contract_line import changes_fees
-from .service_document_mixin import open_action, trusted
+from .service_document_mixin import count_by, open_action, trusted
 from .service_write_policy_mixin import (
     ANYONE,
     BILLING,
@@ -442,22 +442,12 @@ class ServiceContract(models.Model):
             contract.lot_count = len(contract.lot_ids)
 
     def _compute_intervention_count(self):
-        counts = dict(
-            self.env["service.intervention"]._read_group(
-                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "service.intervention", "contract_id")
         for contract in self:
             contract.intervention_count = counts.get(contract, 0)
 
     def _compute_invoice_count(self):
-        counts = dict(
-            self.env["account.move"]._read_group(
-                [("service_contract_id", "in", self.ids)],
-                ["service_contract_id"],
-                ["__count"],
-            )
-        )
+        counts = count_by(self, "account.move", "service_contract_id")
         for contract in self:
             contract.invoice_count = counts.get(contract, 0)
 
