@@ -36,6 +36,11 @@ REPORTS = {
 }
 
 
+def sorting(label, order):
+    """An entry of a portal list's sort menu."""
+    return {"label": label, "order": order}
+
+
 class ServicePortal(CustomerPortal):
     """Customers see their contracts, installed products and interventions,
     and request an intervention. The records' access rules decide what a
@@ -89,54 +94,43 @@ class ServicePortal(CustomerPortal):
         return {}
 
     def _service_searchbar_sortings(self, model):
-        if model == "service.contract":
-            return {
-                "date": {
-                    "label": request.env._("Newest"),
-                    "order": "date_start desc, id desc",
-                },
-                "date_end": {
-                    "label": request.env._("End Date"),
-                    "order": "date_end asc nulls last, id desc",
-                },
-                "name": {
-                    "label": request.env._("Reference"),
-                    "order": "name desc, id desc",
-                },
-                "state": {
-                    "label": request.env._("Status"),
-                    "order": "state, date_start desc",
-                },
-            }
-        if model == "service.intervention":
-            return {
-                "date": {
-                    "label": request.env._("Newest"),
-                    "order": "date_request desc, id desc",
-                },
-                "scheduled": {
-                    "label": request.env._("Planned Date"),
-                    "order": "scheduled_start desc nulls last, id desc",
-                },
-                "name": {
-                    "label": request.env._("Reference"),
-                    "order": "name desc, id desc",
-                },
-                "state": {
-                    "label": request.env._("Status"),
-                    "order": "state, date_request desc",
-                },
-            }
         return {
-            "installed": {
-                "label": request.env._("Installation Date"),
-                "order": "service_installed_on desc nulls last, id desc",
-            },
-            "warranty": {
-                "label": request.env._("Warranty End"),
-                "order": "warranty_end_date asc nulls last, id desc",
-            },
-            "name": {"label": request.env._("Serial Number"), "order": "name, id"},
+            "service.contract": self._service_contract_sortings,
+            "service.intervention": self._service_intervention_sortings,
+        }.get(model, self._service_lot_sortings)()
+
+    def _service_contract_sortings(self):
+        return {
+            "date": sorting(request.env._("Newest"), "date_start desc, id desc"),
+            "date_end": sorting(
+                request.env._("End Date"), "date_end asc nulls last, id desc"
+            ),
+            "name": sorting(request.env._("Reference"), "name desc, id desc"),
+            "state": sorting(request.env._("Status"), "state, date_start desc"),
+        }
+
+    def _service_intervention_sortings(self):
+        return {
+            "date": sorting(request.env._("Newest"), "date_request desc, id desc"),
+            "scheduled": sorting(
+                request.env._("Planned Date"),
+                "scheduled_start desc nulls last, id desc",
+            ),
+            "name": sorting(request.env._("Reference"), "name desc, id desc"),
+            "state": sorting(request.env._("Status"), "state, date_request desc"),
+        }
+
+    def _service_lot_sortings(self):
+        return {
+            "installed": sorting(
+                request.env._("Installation Date"),
+                "service_installed_on desc nulls last, id desc",
+            ),
+            "warranty": sorting(
+                request.env._("Warranty End"),
+                "warranty_end_date asc nulls last, id desc",
+            ),
+            "name": sorting(request.env._("Serial Number"), "name, id"),
         }
 
     def _service_searchbar_inputs(self, model):
@@ -191,42 +185,8 @@ class ServicePortal(CustomerPortal):
         search_in=None,
         **kw,
     ):
-        Model = request.env[model]
-        sortings = self._service_searchbar_sortings(model)
-        inputs = self._service_searchbar_inputs(model)
-        if sortby not in sortings:
-            sortby = next(iter(sortings))
-        if search_in not in inputs:
-            search_in = "all"
-        search = (search or "").strip()
-        domain = Domain(self._service_domain(model))
-        if search:
-            domain &= self._service_search_domain(model, search_in, search)
-        readable = Model.has_access("read")
-        step = self._service_items_per_page
-        pager = portal_pager(
-            url=url,
-            total=Model.search_count(domain) if readable else 0,
-            page=page,
-            step=step,
-            url_args={
-                "sortby": sortby,
-                "search_in": search_in if search else None,
-                "search": search or None,
-            },
-        )
-        # searched with the customer's rights, displayed with their related
-        # products and technicians (which portal users cannot read)
-        records = (
-            Model.search(
-                domain,
-                order=sortings[sortby]["order"],
-                limit=step,
-                offset=pager["offset"],
-            )
-            if readable
-            else Model
-        )
+        query = self._service_list_query(model, sortby, search, search_in)
+        pager, records = self._service_list_page(model, query, url, page)
         request.session[f"my_{key}_history"] = records.ids[:100]
         values = self._prepare_portal_layout_values()
         values.update(
@@ -235,15 +195,62 @@ class ServicePortal(CustomerPortal):
                 "page_name": key,
                 "pager": pager,
                 "default_url": url,
-                "searchbar_sortings": sortings,
-                "sortby": sortby,
-                "searchbar_inputs": inputs,
-                "search_in": search_in,
-                "search": search,
+                "searchbar_sortings": query["sortings"],
+                "sortby": query["sortby"],
+                "searchbar_inputs": query["inputs"],
+                "search_in": query["search_in"],
+                "search": query["search"],
                 "service_states": self._service_portal_states(model),
             }
         )
         return request.render(template, values)
+
+    def _service_list_query(self, model, sortby, search, search_in):
+        """The list's sort and search menus, the options picked in them
+        (known ones only) and the domain they give."""
+        sortings = self._service_searchbar_sortings(model)
+        inputs = self._service_searchbar_inputs(model)
+        search = (search or "").strip()
+        search_in = search_in if search_in in inputs else "all"
+        domain = Domain(self._service_domain(model))
+        if search:
+            domain &= self._service_search_domain(model, search_in, search)
+        return {
+            "sortings": sortings,
+            "inputs": inputs,
+            "sortby": sortby if sortby in sortings else next(iter(sortings)),
+            "search_in": search_in,
+            "search": search,
+            "domain": domain,
+        }
+
+    def _service_list_page(self, model, query, url, page):
+        """(pager, records of the page): searched with the customer's rights
+        (displayed with their related products and technicians, which
+        portal users cannot read: the caller sudoes them)."""
+        Model = request.env[model]
+        readable = Model.has_access("read")
+        step = self._service_items_per_page
+        search = query["search"]
+        pager = portal_pager(
+            url=url,
+            total=Model.search_count(query["domain"]) if readable else 0,
+            page=page,
+            step=step,
+            url_args={
+                "sortby": query["sortby"],
+                "search_in": query["search_in"] if search else None,
+                "search": search or None,
+            },
+        )
+        if not readable:
+            return pager, Model
+        return pager, Model.search(
+            query["domain"],
+            order=query["sortings"][query["sortby"]]["order"],
+            limit=step,
+            offset=pager["offset"],
+        )
 
     def _service_document(
         self,
@@ -273,6 +280,15 @@ class ServicePortal(CustomerPortal):
                 report_ref=REPORTS[model],
                 download=str2bool(str(download), default=False),
             )
+        values = self._service_document_values(
+            record_sudo, access_token, key, history, **kw
+        )
+        return request.render(template, values)
+
+    def _service_document_values(self, record_sudo, access_token, key, history, **kw):
+        """The values of a document's page: what the customer who owns it
+        sees beyond what its link shows (``_service_owner_values``)."""
+        model = record_sudo._name
         # the customer's own record, not only one shared with them by a link
         is_owner = not request.env.user._is_public() and request.env[model].browse(
             record_sudo.id
@@ -300,7 +316,7 @@ class ServicePortal(CustomerPortal):
                 # the customer answers in the chatter, which needs write
                 # access on the record or its token
                 values["token"] = record_sudo._portal_ensure_token()
-        return request.render(template, values)
+        return values
 
     def _service_owner_values(self, record_sudo):
         """What only the customer who owns the record sees, not someone who
@@ -488,6 +504,22 @@ class ServicePortal(CustomerPortal):
         lots = request.env["stock.lot"].sudo().search(self._service_domain("stock.lot"))
         description = (post.get("description") or "").strip()
         lot = lots.filtered(lambda lot: str(lot.id) == post.get("lot_id"))
+        values = self._service_request_values(lots, lot, description)
+        if request.httprequest.method != "POST":
+            return request.render("service_management.portal_service_request", values)
+        values["errors"] = self._service_description_errors(description)
+        files, file_errors = self._service_request_files()
+        values["errors"] += file_errors
+        if values["errors"]:
+            return request.render("service_management.portal_service_request", values)
+        intervention = request.env["service.intervention"]._portal_request(
+            request.env.user.partner_id, description, lot, attachments=files
+        )
+        return request.redirect(
+            intervention.sudo().get_portal_url(query_string="&message=sent")
+        )
+
+    def _service_request_values(self, lots, lot, description):
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -504,27 +536,18 @@ class ServicePortal(CustomerPortal):
                 ),
             }
         )
-        if request.httprequest.method != "POST":
-            return request.render("service_management.portal_service_request", values)
-        errors = values["errors"]
+        return values
+
+    def _service_description_errors(self, description):
         if not description:
-            errors.append(request.env._("Describe the problem, please."))
-        elif len(description) > REQUEST_MAX_CHARS:
-            errors.append(
+            return [request.env._("Describe the problem, please.")]
+        if len(description) > REQUEST_MAX_CHARS:
+            return [
                 request.env._(
                     "The description is too long (%(count)s characters): shorten "
                     "it to %(max)s characters at most.",
                     count=len(description),
                     max=REQUEST_MAX_CHARS,
                 )
-            )
-        files, file_errors = self._service_request_files()
-        errors += file_errors
-        if errors:
-            return request.render("service_management.portal_service_request", values)
-        intervention = request.env["service.intervention"]._portal_request(
-            request.env.user.partner_id, description, lot, attachments=files
-        )
-        return request.redirect(
-            intervention.sudo().get_portal_url(query_string="&message=sent")
-        )
+            ]
+        return []

@@ -20,11 +20,13 @@ from . import product_template
 from . import res_partner
 from . import stock_lot
 from . import stock_move
+from . import service_contract_allowance
 from . import service_contract
 from . import service_contract_line
 from . import account_move
 from . import account_move_line
 from . import sale_order
+from . import sale_order_line
 from . import hr_employee
 from . import service_intervention_planning
 from . import service_intervention_phone

@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Command
-from odoo.tools import float_round, format_date
+from odoo.tools import format_date
 
 from .selections import CONTRACT_READERS, WORK_READERS
 from .service_document_mixin import open_action
@@ -118,7 +118,8 @@ class AccountMove(models.Model):
     def _service_prepare_credit_values(self):
         """The credit note of the days of this contract invoice after its
         contract's end (closed early): each line credited pro rata of the
-        days it billed, with its own taxes and accounts."""
+        days it billed, with its own taxes and accounts
+        (``account.move.line._service_prepare_credit_line_values``)."""
         self.ensure_one()
         contract = self.service_contract_id
         first = max(
@@ -126,37 +127,10 @@ class AccountMove(models.Model):
         )
         billed_days = (self.service_period_end - self.service_period_start).days + 1
         credited_days = (self.service_period_end - first).days + 1
-        digits = self.env["decimal.precision"].precision_get("Product Price")
-        reader_env = self.env["service.invoicing"]._reader_env(self.partner_id)
-        label = reader_env._(
-            "Credit for %(start)s–%(end)s: contract %(contract)s closed on %(date)s",
-            start=format_date(reader_env, first),
-            end=format_date(reader_env, self.service_period_end),
-            contract=contract.name,
-            date=format_date(reader_env, contract.date_end),
-        )
-        lines = []
+        label = self._service_credit_label(first)
         products = self.invoice_line_ids.filtered(
             lambda move_line: move_line.display_type == "product"
         )
-        for line in products:
-            values = {
-                "product_id": line.product_id.id,
-                "name": f"{line.name}\n{label}",
-                "quantity": line.quantity,
-                "product_uom_id": line.product_uom_id.id,
-                "price_unit": float_round(
-                    line.price_unit * credited_days / billed_days,
-                    precision_digits=digits,
-                ),
-                "discount": line.discount,
-                "tax_ids": [Command.set(line.tax_ids.ids)],
-                "account_id": line.account_id.id,
-                "service_contract_id": contract.id,
-            }
-            if line.analytic_distribution:
-                values["analytic_distribution"] = line.analytic_distribution
-            lines.append(Command.create(values))
         return {
             "move_type": "out_refund",
             "partner_id": self.partner_id.id,
@@ -170,8 +144,28 @@ class AccountMove(models.Model):
             "service_contract_id": contract.id,
             "service_period_start": first,
             "service_period_end": self.service_period_end,
-            "invoice_line_ids": lines,
+            "invoice_line_ids": [
+                Command.create(
+                    line._service_prepare_credit_line_values(
+                        label, credited_days, billed_days
+                    )
+                )
+                for line in products
+            ],
         }
+
+    def _service_credit_label(self, first):
+        """What the credit note's lines say, in the customer's language."""
+        self.ensure_one()
+        contract = self.service_contract_id
+        reader_env = self.env["service.invoicing"]._reader_env(self.partner_id)
+        return reader_env._(
+            "Credit for %(start)s–%(end)s: contract %(contract)s closed on %(date)s",
+            start=format_date(reader_env, first),
+            end=format_date(reader_env, self.service_period_end),
+            contract=contract.name,
+            date=format_date(reader_env, contract.date_end),
+        )
 
     def action_view_service_contract(self):
         self.ensure_one()

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 from odoo.fields import Command
+from odoo.tools import float_round
 
 from .account_move import INVOICERS
 from .selections import CONTRACT_READERS, WORK_READERS
@@ -45,3 +46,28 @@ class AccountMoveLine(models.Model):
                 Command.set(line.service_intervention_line_ids.ids)
             ]
         return result
+
+    def _service_prepare_credit_line_values(self, label, credited_days, billed_days):
+        """The credit note line of this contract invoice line: its price
+        for ``credited_days`` of the ``billed_days`` it billed, its own
+        taxes, account and analytic distribution; ``label`` added to its
+        description."""
+        self.ensure_one()
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        values = {
+            "product_id": self.product_id.id,
+            "name": f"{self.name}\n{label}",
+            "quantity": self.quantity,
+            "product_uom_id": self.product_uom_id.id,
+            "price_unit": float_round(
+                self.price_unit * credited_days / billed_days,
+                precision_digits=digits,
+            ),
+            "discount": self.discount,
+            "tax_ids": [Command.set(self.tax_ids.ids)],
+            "account_id": self.account_id.id,
+            "service_contract_id": self.move_id.service_contract_id.id,
+        }
+        if self.analytic_distribution:
+            values["analytic_distribution"] = self.analytic_distribution
+        return values

@@ -47,13 +47,8 @@ class ResUsers(models.Model):
         )._service_set_home_action()
 
     def _service_employee(self, companies):
-        """The user's employee in one of ``companies``, or an empty recordset:
-        the one user → employee lookup of the add-on (timers, the phone's
-        dialogs, the lines' defaults). Read as superuser since a technician
-        may not read his colleagues' employees; returned in the caller's
-        environment."""
+        """The user's employee in ``companies`` (the one company of a job,
+        or the companies of a record set), or no employee: the one lookup
+        of the technician behind a user, for timers, vans and hours."""
         self.ensure_one()
-        employees = self.sudo().employee_ids.filtered(
-            lambda employee: employee.company_id in companies
-        )
-        return employees[:1].with_env(self.env)
+        return self.employee_ids.filtered(lambda e: e.company_id in companies)[:1]

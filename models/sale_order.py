@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from .service_document_mixin import count_by
 from .service_write_policy_mixin import SYSTEM
 
 
@@ -24,11 +25,7 @@ class SaleOrder(models.Model):
 
     @api.depends("service_contract_ids")
     def _compute_service_contract_count(self):
-        counts = dict(
-            self.env["service.contract"]._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "service.contract", "sale_order_id")
         for order in self:
             order.service_contract_count = counts.get(order._origin, 0)
 
@@ -52,34 +49,12 @@ class SaleOrder(models.Model):
         once: every line of a group is linked to its contract, so confirming
         again creates nothing twice; a contract cancelled with its order
         comes back from draft, priced as the order is now."""
-        vals_list, lines_list, revived = [], [], {}
-        for order in self:
-            groups = defaultdict(lambda: self.env["sale.order.line"])
-            for line in order.order_line:
-                contract = line.service_contract_id
-                if (
-                    line.display_type
-                    or not line.product_id.service_contract_product
-                    or (contract and contract.state != "cancelled")
-                ):
-                    continue
-                groups[order._service_contract_key(line)] |= line
-            for key, lines in groups.items():
-                values = order._service_prepare_contract_values(key, lines)
-                former = lines.service_contract_id.sudo().filtered(
-                    lambda c: c.state == "cancelled" and not c.invoice_ids
-                )[:1]
-                if former:
-                    revived[former] = (values, lines)
-                else:
-                    vals_list.append(values)
-                    lines_list.append(lines)
+        new, revived = self._service_contract_plans()
         # a side effect of a confirmation the user may do: the contract is
         # created as admin (a salesman may not read the protocols it plans),
         # with the confirming user as author of its messages
-        Contract = self.env["service.contract"].sudo()
-        contracts = Contract.create(vals_list)
-        for contract, lines in zip(contracts, lines_list, strict=True):
+        contracts = self.env["service.contract"].sudo().create([v for v, __ in new])
+        for contract, (__, lines) in zip(contracts, new, strict=True):
             lines.sudo().service_contract_id = contract
         for contract, (values, lines) in revived.items():
             contract.action_draft()
@@ -88,24 +63,40 @@ class SaleOrder(models.Model):
             )
             lines.sudo().service_contract_id = contract
             contracts |= contract
-        auto = contracts.filtered(lambda c: c.company_id.service_contract_auto_start)
-        # a flat rate sold at no charge stays a draft to complete, the order
-        # is confirmed all the same
-        free = auto.filtered(
-            lambda c: (
-                c.billing_method == "flat_rate"
-                and c.currency_id.compare_amounts(c.amount_untaxed, 0) <= 0
-            )
-        )
-        (auto - free).action_start()
-        for contract in free:
-            contract.message_post(
-                body=self.env._(
-                    "Left in draft: its fee per period is not positive. Enter the "
-                    "fees, then start it."
-                )
-            )
+        contracts._auto_start()
         return contracts.with_env(self.env)
+
+    def _service_contract_plans(self):
+        """([(contract values, sale lines)] of the contracts to create,
+        {cancelled contract: (values, sale lines)} of those to revive)."""
+        new, revived = [], {}
+        for order in self:
+            for key, lines in order._service_contract_groups().items():
+                values = order._service_prepare_contract_values(key, lines)
+                former = lines.service_contract_id.sudo().filtered(
+                    lambda c: c.state == "cancelled" and not c.invoice_ids
+                )[:1]
+                if former:
+                    revived[former] = (values, lines)
+                else:
+                    new.append((values, lines))
+        return new, revived
+
+    def _service_contract_groups(self):
+        """{contract configuration: lines} of the order's contract products
+        not yet under a live contract."""
+        self.ensure_one()
+        groups = defaultdict(lambda: self.env["sale.order.line"])
+        for line in self.order_line:
+            contract = line.service_contract_id
+            if (
+                line.display_type
+                or not line.product_id.service_contract_product
+                or (contract and contract.state != "cancelled")
+            ):
+                continue
+            groups[self._service_contract_key(line)] |= line
+        return groups
 
     def _action_cancel(self):
         """Cancel the order's contracts with it when they have billed nothing;
@@ -130,16 +121,12 @@ class SaleOrder(models.Model):
         return result
 
     def _service_prepare_contract_values(self, key, lines):
+        """The values of the contract that ``lines`` (sharing the contract
+        configuration ``key``) sell; fee lines from
+        ``sale.order.line._service_prepare_contract_line_values``."""
         self.ensure_one()
         contract_type, billing, interval_number, interval_type, duration = key
-        date_start = fields.Date.to_date(
-            fields.Datetime.context_timestamp(
-                self, self.commitment_date or self.date_order
-            )
-        )
-        date_end = (
-            date_start + relativedelta(months=duration, days=-1) if duration else False
-        )
+        date_start, date_end = self._service_contract_dates(duration)
         return {
             "partner_id": self.partner_id.id,
             "partner_invoice_id": self.partner_invoice_id.id,
@@ -166,20 +153,23 @@ class SaleOrder(models.Model):
                 )
             ],
             "line_ids": [
-                Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "name": line.name,
-                        "quantity": line.product_uom_qty,
-                        "uom_id": line.product_uom_id.id,
-                        "price_unit": line.price_unit,
-                        "discount": line.discount,
-                        "tax_ids": [Command.set(line.tax_ids.ids)],
-                    }
-                )
+                Command.create(line._service_prepare_contract_line_values())
                 for line in lines
             ],
         }
+
+    def _service_contract_dates(self, duration):
+        """(start, end) of a contract of ``duration`` months (0: no end) sold
+        by the order: from the delivery date, else the order date."""
+        self.ensure_one()
+        date_start = fields.Date.to_date(
+            fields.Datetime.context_timestamp(
+                self, self.commitment_date or self.date_order
+            )
+        )
+        if not duration:
+            return date_start, False
+        return date_start, date_start + relativedelta(months=duration, days=-1)
 
     def _service_prepare_allowance_values(self, lines):
         """Prepaid hours, included visits and response times the sold
@@ -224,38 +214,3 @@ class SaleOrder(models.Model):
         else:
             action["domain"] = [("sale_order_id", "=", self.id)]
         return action
-
-
-class SaleOrderLine(models.Model):
-    _name = "sale.order.line"
-    _inherit = ["sale.order.line", "service.write.policy.mixin"]
-
-    # set by the confirmation of the order, never by hand
-    _write_policy = {"service_contract_id": SYSTEM}
-
-    # the contract this line sold: it bills the fee, not the order
-    service_contract_id = fields.Many2one(
-        "service.contract",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-    )
-
-    @api.depends("service_contract_id")
-    def _compute_qty_to_invoice(self):
-        """A line that sold a service contract is invoiced through its
-        contract, period by period: nothing to invoice on the order (as OCA
-        ``product_contract``), so its fee is never billed twice."""
-        result = super()._compute_qty_to_invoice()
-        for line in self:
-            if line.service_contract_id:
-                line.qty_to_invoice = 0.0
-        return result
-
-    @api.depends("service_contract_id")
-    def _compute_untaxed_amount_to_invoice(self):
-        result = super()._compute_untaxed_amount_to_invoice()
-        for line in self:
-            if line.service_contract_id:
-                line.untaxed_amount_to_invoice = 0.0
-        return result

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import SQL, float_round, format_date
+from odoo.tools import float_round, format_date
 
 from .selections import (
     BILLING_METHODS,
@@ -22,7 +22,7 @@ from .selections import (
     period_bounds,
 )
 from .service_contract_line import changes_fees
-from .service_document_mixin import open_action, trusted
+from .service_document_mixin import count_by, open_action, trusted
 from .service_write_policy_mixin import (
     ANYONE,
     BILLING,
@@ -86,6 +86,8 @@ class ServiceContract(models.Model):
     _name = "service.contract"
     _description = "Service Contract"
     _inherit = [
+        # prepaid hours and response times (a concern on mail.thread: first)
+        "service.contract.allowance.mixin",
         "mail.thread",
         "mail.activity.mixin",
         "service.document.mixin",
@@ -440,34 +442,12 @@ class ServiceContract(models.Model):
             contract.lot_count = len(contract.lot_ids)
 
     def _compute_intervention_count(self):
-        counts = dict(
-            self.env["service.intervention"]._read_group(
-                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "service.intervention", "contract_id")
         for contract in self:
             contract.intervention_count = counts.get(contract, 0)
 
-    def action_view_interventions(self):
-        self.ensure_one()
-        return open_action(
-            self.env,
-            "service_management.action_service_intervention",
-            [("contract_id", "=", self.id)],
-            {
-                "default_contract_id": self.id,
-                "default_partner_id": self.partner_id.id,
-            },
-        )
-
     def _compute_invoice_count(self):
-        counts = dict(
-            self.env["account.move"]._read_group(
-                [("service_contract_id", "in", self.ids)],
-                ["service_contract_id"],
-                ["__count"],
-            )
-        )
+        counts = count_by(self, "account.move", "service_contract_id")
         for contract in self:
             contract.invoice_count = counts.get(contract, 0)
 
@@ -595,15 +575,6 @@ class ServiceContract(models.Model):
                     )
                 )
 
-    def _is_fully_invoiced(self):
-        """True when every day up to the end of the contract is invoiced."""
-        self.ensure_one()
-        return bool(
-            self.date_end
-            and self.invoiced_until
-            and self.invoiced_until >= self.date_end
-        )
-
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -612,31 +583,13 @@ class ServiceContract(models.Model):
         self._service_check_write_policy(vals)
         vals = dict(vals)
         reason = (vals.pop("change_reason", None) or "").strip()
-        protected = PROTECTED_FIELDS.intersection(vals)
-        if "line_ids" in protected and not changes_fees(vals["line_ids"]):
-            protected.discard("line_ids")
-        trusted = self._service_is_trusted()
-        running = (
-            self.filtered(lambda c: c.state == "running")
-            if protected and not trusted
-            else self.browse()
-        )
+        protected = self._protected_in(vals)
+        running = self._running_to_justify(protected)
         if not running:
             return super().write(vals)
-        if not reason:
-            raise UserError(
-                self.env._(
-                    "Contract %(names)s is running: enter a reason for "
-                    "changing %(fields)s.",
-                    names=", ".join(running.mapped("name")),
-                    fields=", ".join(
-                        self._fields[f].get_description(self.env)["string"]
-                        for f in sorted(protected)
-                    ),
-                )
-            )
+        running._check_change_reason(reason, protected)
         running._check_running_change(vals)
-        before = {c: c._service_protected_values(protected) for c in running}
+        before = {c: c._protected_values(protected) for c in running}
         # the reason lets through the protected fields it was given for,
         # nothing else: the other values are written with the user's rights
         changes = {fname: vals.pop(fname) for fname in protected}
@@ -644,25 +597,203 @@ class ServiceContract(models.Model):
             # first what needs no reason, with the user's rights: a refused
             # value leaves the protected ones unwritten too
             super().write(vals)
-        reset = "next_invoice_date" not in changes and protected & BILLING_FIELDS
-        # the next invoice date is set again below, from the new terms
-        # logged below with the reason, not tracked field by field
-        super(
-            ServiceContract,
-            running._service_trusted().with_context(
-                tracking_disable=True, service_next_invoice_pending=reset
+        self._write_protected(running, changes, protected)
+        for contract in running:
+            after = contract._protected_values(protected)
+            contract._log_change(before[contract], after, reason)
+        return True
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        for contract in self:
+            if contract.sudo().invoice_ids or contract._has_interventions():
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s has invoices or interventions: archive "
+                        "it instead of deleting it.",
+                        name=contract.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_interventions(self):
+        self.ensure_one()
+        return open_action(
+            self.env,
+            "service_management.action_service_intervention",
+            [("contract_id", "=", self.id)],
+            {
+                "default_contract_id": self.id,
+                "default_partner_id": self.partner_id.id,
+            },
+        )
+
+    def action_reprice_fees(self):
+        """Price the fee lines of running contracts again from their
+        pricelist, with the reason given in the context (the form passes its
+        Reason for Change); logged on the chatter."""
+        reason = (self.env.context.get("service_change_reason") or "").strip()
+        running = self.filtered(lambda c: c.state == "running")
+        if running and not reason:
+            raise UserError(
+                self.env._(
+                    "Contract %(names)s is running: enter a reason for changing "
+                    "its fees before updating the prices.",
+                    names=", ".join(running.mapped("name")),
+                )
+            )
+        for contract in self:
+            before = contract._protected_values({"line_ids"})
+            for line in contract.line_ids.filtered("product_id"):
+                trusted(line).write({"price_unit": line._get_pricelist_price()})
+            if contract in running:
+                contract._log_change(
+                    before, contract._protected_values({"line_ids"}), reason
+                )
+        return True
+
+    def action_start(self):
+        self._check_state(
+            ("draft",),
+            self.env._("Only draft contracts can be started; %(name)s is %(state)s."),
+        )
+        for contract in self:
+            # a flat-rate contract needs a positive fee per period
+            self.env["service.invoicing"]._check_contract_fee(contract)
+        for contract in self:
+            vals = {"state": "running"}
+            if not contract.date_term_start:
+                vals["date_term_start"] = contract.date_start
+            if contract.billing_method == "flat_rate":
+                vals["next_invoice_date"] = contract._next_due_date()
+            contract._service_trusted().write(vals)
+        # a customer's first running contract starts their "new customer"
+        # practices
+        self.env["service.planning"]._plan_new_customer(self)
+        return True
+
+    def action_close(self):
+        return self._close(fields.Date.context_today(self))
+
+    def action_cancel(self):
+        self._check_state(
+            ("draft", "running"),
+            self.env._("Contract %(name)s is %(state)s: it cannot be cancelled."),
+        )
+        self._service_trusted().write(
+            {"state": "cancelled", "next_invoice_date": False}
+        )
+        return True
+
+    def action_draft(self):
+        self._check_state(
+            ("cancelled",),
+            self.env._("Contract %(name)s is %(state)s: it cannot be reset to draft."),
+        )
+        self._service_trusted().write({"state": "draft", "next_invoice_date": False})
+        return True
+
+    def action_renew(self):
+        """Extend the contracts one renewal term, on the same records: covered
+        products and planned protocols carry over."""
+        self._check_state(
+            ("running", "expired"),
+            self.env._(
+                "Only running or expired contracts can be renewed; %(name)s is "
+                "%(state)s."
             ),
-        ).write(dict(changes, next_invoice_date=False) if reset else changes)
+        )
+        self._renew({contract: contract._renewal_plan() for contract in self})
+        return True
+
+    def action_create_invoice(self):
+        """Invoice the periods of these contracts due today (never later
+        periods: the date is not something a client may choose)."""
+        moves = self.env["service.invoicing"]._invoice_contracts(contracts=self)
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "Nothing to invoice on %(names)s today: the next invoice is due "
+                    "on %(dates)s.",
+                    names=", ".join(self.mapped("name")),
+                    dates=", ".join(
+                        str(d) for d in self.mapped("next_invoice_date") if d
+                    )
+                    or "-",
+                )
+            )
+        return self.env["service.invoice.wizard"]._action_open_invoices(moves)
+
+    def action_view_lots(self):
+        self.ensure_one()
+        return open_action(
+            self.env,
+            "service_management.action_service_installed_base",
+            [("id", "in", self.lot_ids.ids)],
+            {"create": False},
+        )
+
+    def action_view_sale_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.sale_order_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Changes to running contracts (write)
+    # ------------------------------------------------------------------
+    def _protected_in(self, vals):
+        """The fields of ``vals`` that need a reason on a running contract
+        (fee lines only when their prices or quantities change)."""
+        protected = PROTECTED_FIELDS.intersection(vals)
+        if "line_ids" in protected and not changes_fees(vals["line_ids"]):
+            protected.discard("line_ids")
+        return protected
+
+    def _running_to_justify(self, protected):
+        """The running contracts whose change of ``protected`` needs a
+        reason: none when the application itself writes."""
+        if not protected or self._service_is_trusted():
+            return self.browse()
+        return self.filtered(lambda c: c.state == "running")
+
+    def _check_change_reason(self, reason, protected):
+        if reason:
+            return
+        raise UserError(
+            self.env._(
+                "Contract %(names)s is running: enter a reason for changing "
+                "%(fields)s.",
+                names=", ".join(self.mapped("name")),
+                fields=", ".join(
+                    self._fields[f].get_description(self.env)["string"]
+                    for f in sorted(protected)
+                ),
+            )
+        )
+
+    def _write_protected(self, running, changes, protected):
+        """Write the protected ``changes`` the reason was given for: trusted
+        and not tracked on ``running`` (the change is logged with the
+        reason), as usual on the others; then move the next invoice date
+        when the billing terms changed."""
+        reset = "next_invoice_date" not in changes and bool(protected & BILLING_FIELDS)
+        # the next invoice date is set again below, from the new terms
+        quiet = running._service_trusted().with_context(
+            tracking_disable=True, service_next_invoice_pending=reset
+        )
+        super(ServiceContract, quiet).write(
+            dict(changes, next_invoice_date=False) if reset else changes
+        )
         if self - running:
             super(ServiceContract, self - running).write(changes)
         if reset:
             running._reset_next_invoice_date()
-        for contract in running:
-            contract._service_log_change(
-                before[contract],
-                contract._service_protected_values(protected),
-                reason,
-            )
         return True
 
     def _check_running_change(self, vals):
@@ -706,7 +837,7 @@ class ServiceContract(models.Model):
                     )
                 )
 
-    def _service_protected_values(self, fnames):
+    def _protected_values(self, fnames):
         """{label: displayed value} of ``fnames``, to log what changed."""
         self.ensure_one()
         values = {}
@@ -731,7 +862,7 @@ class ServiceContract(models.Model):
                 values[label] = str(self[fname])
         return values
 
-    def _service_log_change(self, before, after, reason):
+    def _log_change(self, before, after, reason):
         changes = [
             Markup("<li>%s: %s → %s</li>") % (label, before[label], after[label])
             for label in before
@@ -744,25 +875,22 @@ class ServiceContract(models.Model):
         )
         self.message_post(body=body)
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_history(self):
-        for contract in self:
-            if contract.sudo().invoice_ids or contract._service_has_interventions():
-                raise UserError(
-                    self.env._(
-                        "Contract %(name)s has invoices or interventions: archive "
-                        "it instead of deleting it.",
-                        name=contract.name,
-                    )
-                )
-
-    def _service_has_interventions(self):
+    def _has_interventions(self):
         self.ensure_one()
         return bool(self.sudo().intervention_ids)
 
     # ------------------------------------------------------------------
-    # Actions
+    # Invoicing periods
     # ------------------------------------------------------------------
+    def _is_fully_invoiced(self):
+        """True when every day up to the end of the contract is invoiced."""
+        self.ensure_one()
+        return bool(
+            self.date_end
+            and self.invoiced_until
+            and self.invoiced_until >= self.date_end
+        )
+
     def _interval_delta(self):
         self.ensure_one()
         return interval_delta(
@@ -796,11 +924,7 @@ class ServiceContract(models.Model):
         not yet invoiced and within the contract: from the day after the last
         invoiced day to the end of its period, the end of the contract or the
         next span already invoiced (``covered``, after a cancelled invoice),
-        whichever comes first. In advance a piece is due from the first day
-        of its period, in arrears the day after it. A piece shorter than its
-        period bills the share of its days (pro-rata, the company's setting),
-        else the whole fee once per period: a piece whose period was already
-        billed in full bills nothing.
+        whichever comes first (``_due_piece``).
 
         :param covered: [(first day, last day)] of this contract's invoices
             at or after the next unbilled day
@@ -811,52 +935,67 @@ class ServiceContract(models.Model):
         """
         self.ensure_one()
         one = relativedelta(days=1)
-        prorata = self.company_id.service_invoice_prorata
-        in_advance = self.recurring_invoicing_mode == "in_advance"
-        last_day = self.date_end
         spans = sorted(covered or ())
         day = self._next_unbilled_day()
         periods = []
-        while (not last_day or day <= last_day) and len(periods) < limit:
+        while self._covers(day) and len(periods) < limit:
             span = next((b for a, b in spans if a <= day <= b), None)
             if span:
                 day = span + one
                 continue
-            period_start, period_end = self._period_bounds(day)
-            end = min(period_end, last_day) if last_day else period_end
-            end = min([end] + [a - one for a, b in spans if a > day])
-            due = period_start if in_advance else end + one
+            due, period = self._due_piece(day, spans)
             if due > date:
-                return periods, {
-                    "next_invoice_date": due,
-                    "invoiced_until": day - one if day > self.date_start else False,
-                }
-            days = (end - day).days + 1
-            period_days = (period_end - period_start).days + 1
-            period = {
-                "start": day,
-                "end": end,
-                "invoice_date": day if in_advance else end + one,
-                "ratio": 1.0,
-                "days": None,
-                "period_days": None,
-                "remainder": False,
-            }
-            if days != period_days:
-                if prorata:
-                    period.update(
-                        ratio=days / period_days, days=days, period_days=period_days
-                    )
-                elif day != period_start:
-                    # its period's fee was billed in full with its first days
-                    period.update(ratio=0.0, remainder=True)
+                until = day - one if day > self.date_start else False
+                return periods, {"next_invoice_date": due, "invoiced_until": until}
             periods.append(period)
-            day = end + one
-        if len(periods) >= limit and (not last_day or day <= last_day):
-            next_date = day  # the rest is due as well: the next run goes on
-        else:
-            next_date = False
-        return periods, {"next_invoice_date": next_date, "invoiced_until": day - one}
+            day = period["end"] + one
+        # past the limit the rest is due as well: the next run goes on
+        more = len(periods) >= limit and self._covers(day)
+        return periods, {
+            "next_invoice_date": day if more else False,
+            "invoiced_until": day - one,
+        }
+
+    def _covers(self, day):
+        """Whether ``day`` is before the contract's end (if any)."""
+        return not self.date_end or day <= self.date_end
+
+    def _due_piece(self, day, spans):
+        """(due date, piece) of the piece starting on ``day``: up to the end
+        of its period, of the contract or the next of ``spans`` (invoiced).
+        In advance a piece is due from the first day of its period, in
+        arrears the day after it."""
+        one = relativedelta(days=1)
+        in_advance = self.recurring_invoicing_mode == "in_advance"
+        period_start, period_end = self._period_bounds(day)
+        end = min(period_end, self.date_end) if self.date_end else period_end
+        end = min([end] + [a - one for a, b in spans if a > day])
+        piece = {
+            "start": day,
+            "end": end,
+            "invoice_date": day if in_advance else end + one,
+            "ratio": 1.0,
+            "days": None,
+            "period_days": None,
+            "remainder": False,
+        }
+        self._prorate(piece, period_start, period_end)
+        return (period_start if in_advance else end + one), piece
+
+    def _prorate(self, piece, period_start, period_end):
+        """A piece shorter than its period bills the share of its days
+        (pro-rata, the company's setting), else the whole fee once per
+        period: a piece whose period was already billed in full bills
+        nothing."""
+        days = (piece["end"] - piece["start"]).days + 1
+        period_days = (period_end - period_start).days + 1
+        if days == period_days:
+            return
+        if self.company_id.service_invoice_prorata:
+            piece.update(ratio=days / period_days, days=days, period_days=period_days)
+        elif piece["start"] != period_start:
+            # its period's fee was billed in full with its first days
+            piece.update(ratio=0.0, remainder=True)
 
     def _next_due_date(self, covered=None):
         """When the first piece not yet invoiced is due (False: none left)."""
@@ -890,57 +1029,9 @@ class ServiceContract(models.Model):
                 tracking_disable=True
             ).write({"next_invoice_date": next_date})
 
-    def action_reprice_fees(self):
-        """Price the fee lines of running contracts again from their
-        pricelist, with the reason given in the context (the form passes its
-        Reason for Change); logged on the chatter."""
-        reason = (self.env.context.get("service_change_reason") or "").strip()
-        running = self.filtered(lambda c: c.state == "running")
-        if running and not reason:
-            raise UserError(
-                self.env._(
-                    "Contract %(names)s is running: enter a reason for changing "
-                    "its fees before updating the prices.",
-                    names=", ".join(running.mapped("name")),
-                )
-            )
-        for contract in self:
-            before = contract._service_protected_values({"line_ids"})
-            for line in contract.line_ids.filtered("product_id"):
-                trusted(line).write({"price_unit": line._get_pricelist_price()})
-            if contract in running:
-                contract._service_log_change(
-                    before, contract._service_protected_values({"line_ids"}), reason
-                )
-        return True
-
-    def action_start(self):
-        for contract in self:
-            if contract.state != "draft":
-                raise UserError(
-                    self.env._(
-                        "Only draft contracts can be started; %(name)s is %(state)s.",
-                        name=contract.name,
-                        state=contract._state_label(),
-                    )
-                )
-            # a flat-rate contract needs a positive fee per period
-            self.env["service.invoicing"]._check_contract_fee(contract)
-        for contract in self:
-            vals = {"state": "running"}
-            if not contract.date_term_start:
-                vals["date_term_start"] = contract.date_start
-            if contract.billing_method == "flat_rate":
-                vals["next_invoice_date"] = contract._next_due_date()
-            contract._service_trusted().write(vals)
-        # a customer's first running contract starts their "new customer"
-        # practices
-        self.env["service.planning"]._plan_new_customer(self)
-        return True
-
-    def action_close(self):
-        return self._close(fields.Date.context_today(self))
-
+    # ------------------------------------------------------------------
+    # Close and renew
+    # ------------------------------------------------------------------
     def _close(self, date):
         """Close the contracts on ``date``, their last day under contract:
         nothing is invoiced after it. With pro-rata, days already invoiced
@@ -968,40 +1059,6 @@ class ServiceContract(models.Model):
         self._reset_next_invoice_date()
         return True
 
-    def action_cancel(self):
-        self._check_state(
-            ("draft", "running"),
-            self.env._("Contract %(name)s is %(state)s: it cannot be cancelled."),
-        )
-        self._service_trusted().write(
-            {"state": "cancelled", "next_invoice_date": False}
-        )
-        return True
-
-    def action_draft(self):
-        self._check_state(
-            ("cancelled",),
-            self.env._("Contract %(name)s is %(state)s: it cannot be reset to draft."),
-        )
-        self._service_trusted().write({"state": "draft", "next_invoice_date": False})
-        return True
-
-    def action_renew(self):
-        """Extend the contracts one renewal term, on the same records: covered
-        products and planned protocols carry over."""
-        for contract in self:
-            if contract.state not in ("running", "expired"):
-                raise UserError(
-                    self.env._(
-                        "Only running or expired contracts can be renewed; "
-                        "%(name)s is %(state)s.",
-                        name=contract.name,
-                        state=contract._state_label(),
-                    )
-                )
-        self._renew({contract: contract._renewal_plan() for contract in self})
-        return True
-
     def _renewal_plan(self, until=None):
         """What renewing this contract changes, computed without writing
         anything: one renewal term, or as many as needed for its end to reach
@@ -1027,47 +1084,61 @@ class ServiceContract(models.Model):
                 self, index=index, prices=prices
             )
             term_start = end + relativedelta(days=1)
-            try:
-                end += relativedelta(months=self.renewal_months)
-            except (OverflowError, ValueError) as error:
-                raise UserError(
-                    self.env._(
-                        "Contract %(name)s cannot renew by %(months)s months: its "
-                        "end would leave the calendar. Enter a shorter renewal "
-                        "term.",
-                        name=self.name,
-                        months=self.renewal_months,
-                    )
-                ) from error
-            if index:
-                prices = {
-                    line: line.currency_id.round(price * (1 + index / 100.0))
-                    for line, price in prices.items()
-                }
+            end = self._renewal_end(end)
+            prices = self._indexed_prices(prices, index)
             terms += 1
-        values = {"date_end": end, "state": "running", "date_term_start": term_start}
+        return {
+            "values": {
+                "date_end": end,
+                "state": "running",
+                "date_term_start": term_start,
+            },
+            "prices": prices if index else {},
+            "body": self._renewal_note(end, index, terms),
+        }
+
+    def _renewal_end(self, end):
+        """The end of the term after the one ending on ``end``."""
+        try:
+            return end + relativedelta(months=self.renewal_months)
+        except (OverflowError, ValueError) as error:
+            raise UserError(
+                self.env._(
+                    "Contract %(name)s cannot renew by %(months)s months: its "
+                    "end would leave the calendar. Enter a shorter renewal "
+                    "term.",
+                    name=self.name,
+                    months=self.renewal_months,
+                )
+            ) from error
+
+    @api.model
+    def _indexed_prices(self, prices, index):
+        """{fee line: unit price} raised by ``index`` percent (none: as is)."""
+        if not index:
+            return prices
+        return {
+            line: line.currency_id.round(price * (1 + index / 100.0))
+            for line, price in prices.items()
+        }
+
+    def _renewal_note(self, end, index, terms):
         date = format_date(self.env, end)
         if not index:
-            body = self.env._("Contract renewed until %(date)s.", date=date)
-        elif terms == 1:
-            body = self.env._(
+            return self.env._("Contract renewed until %(date)s.", date=date)
+        if terms == 1:
+            return self.env._(
                 "Contract renewed until %(date)s, fees indexed by %(index)s%%.",
                 date=date,
                 index=f"{index:g}",
             )
-        else:
-            body = self.env._(
-                "Contract renewed %(terms)s times, until %(date)s, fees indexed "
-                "by %(index)s%% each time.",
-                terms=terms,
-                date=date,
-                index=f"{index:g}",
-            )
-        return {
-            "values": values,
-            "prices": prices if index else {},
-            "body": body,
-        }
+        return self.env._(
+            "Contract renewed %(terms)s times, until %(date)s, fees indexed "
+            "by %(index)s%% each time.",
+            terms=terms,
+            date=date,
+            index=f"{index:g}",
+        )
 
     def _renew(self, plans):
         """Apply renewal plans ({contract: ``_renewal_plan()``}) with few
@@ -1097,41 +1168,25 @@ class ServiceContract(models.Model):
             bodies={contract.id: plan["body"] for contract, plan in plans.items()}
         )
 
-    def action_create_invoice(self):
-        """Invoice the periods of these contracts due today (never later
-        periods: the date is not something a client may choose)."""
-        moves = self.env["service.invoicing"]._invoice_contracts(contracts=self)
-        if not moves:
-            raise UserError(
-                self.env._(
-                    "Nothing to invoice on %(names)s today: the next invoice is due "
-                    "on %(dates)s.",
-                    names=", ".join(self.mapped("name")),
-                    dates=", ".join(
-                        str(d) for d in self.mapped("next_invoice_date") if d
-                    )
-                    or "-",
+    def _auto_start(self):
+        """Start the contracts (just sold) of the companies that start them
+        on the sale's confirmation; a flat rate sold at no charge stays a
+        draft to complete, the order is confirmed all the same."""
+        auto = self.filtered(lambda c: c.company_id.service_contract_auto_start)
+        free = auto.filtered(
+            lambda c: (
+                c.billing_method == "flat_rate"
+                and c.currency_id.compare_amounts(c.amount_untaxed, 0) <= 0
+            )
+        )
+        (auto - free).action_start()
+        for contract in free:
+            contract.message_post(
+                body=self.env._(
+                    "Left in draft: its fee per period is not positive. Enter the "
+                    "fees, then start it."
                 )
             )
-        return self.env["service.invoice.wizard"]._action_open_invoices(moves)
-
-    def action_view_lots(self):
-        self.ensure_one()
-        return open_action(
-            self.env,
-            "service_management.action_service_installed_base",
-            [("id", "in", self.lot_ids.ids)],
-            {"create": False},
-        )
-
-    def action_view_sale_order(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "sale.order",
-            "res_id": self.sale_order_id.id,
-            "view_mode": "form",
-        }
 
     # ------------------------------------------------------------------
     # Invoicing hooks: service.invoicing selects, locks and posts, these say
@@ -1192,12 +1247,23 @@ class ServiceContract(models.Model):
             ]
         )
         renewing = ended.filtered("auto_renew")
-        # a contract that cannot renew (e.g. its fee would be zero) expires
-        # with the reason; the others renew
+        refused = renewing._renew_until(today)
+        renewing = renewing.filtered(lambda contract: contract not in refused)
+        expiring = ended - renewing
+        expiring._expire()
+        return expiring, renewing
+
+    def _renew_until(self, until):
+        """Renew these contracts until ``until``: all at once, else one by
+        one. A contract that cannot renew (e.g. its fee would be zero)
+        expires, with the reason on its chatter.
+
+        :return: {refused contract: reason}
+        """
         plans, refused = {}, {}
-        for contract in renewing:
+        for contract in self:
             try:
-                plans[contract] = contract._renewal_plan(until=today)
+                plans[contract] = contract._renewal_plan(until=until)
             except (UserError, ValidationError) as error:
                 refused[contract] = error.args[0]
         try:
@@ -1205,12 +1271,7 @@ class ServiceContract(models.Model):
                 self._renew(plans)
         except (UserError, ValidationError):
             _logger.info("renewing %s contracts failed, one by one", len(plans))
-            for contract, plan in plans.items():
-                try:
-                    with self.env.cr.savepoint():
-                        self._renew({contract: plan})
-                except (UserError, ValidationError) as error:
-                    refused[contract] = error.args[0]
+            refused.update(self._renew_one_by_one(plans))
         for contract, error in refused.items():
             contract.message_post(
                 body=self.env._(
@@ -1218,20 +1279,32 @@ class ServiceContract(models.Model):
                     error=error,
                 )
             )
-        renewing = renewing.filtered(lambda contract: contract not in refused)
-        expiring = ended - renewing
-        if expiring:
-            expiring._service_trusted().write({"state": "expired"})
-            expiring._message_log_batch(
-                bodies={
-                    contract.id: self.env._(
-                        "Contract expired on %(date)s.",
-                        date=format_date(self.env, contract.date_end),
-                    )
-                    for contract in expiring
-                }
-            )
-        return expiring, renewing
+        return refused
+
+    def _renew_one_by_one(self, plans):
+        """:return: {contract whose renewal failed: reason}"""
+        refused = {}
+        for contract, plan in plans.items():
+            try:
+                with self.env.cr.savepoint():
+                    self._renew({contract: plan})
+            except (UserError, ValidationError) as error:
+                refused[contract] = error.args[0]
+        return refused
+
+    def _expire(self):
+        if not self:
+            return
+        self._service_trusted().write({"state": "expired"})
+        self._message_log_batch(
+            bodies={
+                contract.id: self.env._(
+                    "Contract expired on %(date)s.",
+                    date=format_date(self.env, contract.date_end),
+                )
+                for contract in self
+            }
+        )
 
     # ------------------------------------------------------------------
     # Portal
@@ -1240,312 +1313,3 @@ class ServiceContract(models.Model):
         """Name of the PDF the customer downloads from the portal."""
         self.ensure_one()
         return self.env._("Contract %(name)s", name=self.name)
-
-
-# --------------------------------------------------------------------------
-# Prepaid hours, visits and response times
-# --------------------------------------------------------------------------
-#
-# Prepaid hours and visits (a *monte ore*) and response-time commitments of
-# service contracts.
-#
-# Consumption is stored on what consumed it, when the intervention is done:
-# ``allowance_hours`` on its activity lines, ``allowance_visit`` on the
-# intervention, each with the period (``allowance_period_start``) it counts in.
-# The contract sums them; nothing is stored on the contract but the period it
-# last warned its responsible for.
-ALLOWANCE_PERIODS = [
-    ("period", "Per Invoicing Period"),
-    ("term", "Per Contract Term"),
-]
-
-
-class ServiceContractAllowance(models.Model):
-    _inherit = "service.contract"
-
-    allowance_hours = fields.Float(
-        string="Prepaid Hours",
-        tracking=True,
-        help="Hours of labour included in the contract (a package of prepaid "
-        "hours): consumed by the labour of its interventions in the order it "
-        "is done, covered in full; beyond them, the coverage below applies.",
-    )
-    allowance_visits = fields.Integer(
-        string="Included Visits",
-        tracking=True,
-        help="On-site interventions whose travel and mileage the contract pays "
-        "in full.",
-    )
-    allowance_period = fields.Selection(
-        ALLOWANCE_PERIODS,
-        string="Allowance Renews",
-        default="period",
-        required=True,
-        help="Per invoicing period: the hours and visits start again every "
-        "period (Invoice Every). Per contract term: once for the whole contract.",
-    )
-    allowance_rollover = fields.Boolean(
-        string="Unused Hours Roll Over",
-        help="Hours and visits not used in a period add to the next ones.",
-    )
-    allowance_hours_available = fields.Float(
-        compute="_compute_allowance_usage",
-        string="Hours This Period",
-        help="Prepaid hours of the current period, with those rolled over.",
-    )
-    allowance_hours_used = fields.Float(
-        compute="_compute_allowance_usage", string="Hours Used"
-    )
-    allowance_hours_left = fields.Float(
-        compute="_compute_allowance_usage", string="Hours Left"
-    )
-    allowance_hours_used_pct = fields.Float(
-        compute="_compute_allowance_usage", string="Hours Used (%)"
-    )
-    allowance_visits_available = fields.Integer(
-        compute="_compute_allowance_usage", string="Visits This Period"
-    )
-    allowance_visits_used = fields.Integer(
-        compute="_compute_allowance_usage", string="Visits Used"
-    )
-    allowance_visits_left = fields.Integer(
-        compute="_compute_allowance_usage", string="Visits Left"
-    )
-    allowance_period_start = fields.Date(
-        compute="_compute_allowance_usage", string="Current Period From"
-    )
-    # the period whose threshold activity was scheduled: once per period
-    allowance_alert_period = fields.Date(copy=False, readonly=True)
-    sla_response_hours = fields.Float(
-        string="Response Time (h)",
-        tracking=True,
-        help="Working hours (company calendar) between a request and the "
-        "moment its intervention is scheduled or started. 0: no commitment.",
-    )
-    sla_resolution_hours = fields.Float(
-        string="Resolution Time (h)",
-        tracking=True,
-        help="Working hours between a request and the end of its intervention. "
-        "0: no commitment.",
-    )
-    sla_urgent_response_hours = fields.Float(
-        string="Urgent Response Time (h)",
-        help="For urgent requests; 0: the normal response time.",
-    )
-    sla_urgent_resolution_hours = fields.Float(
-        string="Urgent Resolution Time (h)",
-        help="For urgent requests; 0: the normal resolution time.",
-    )
-
-    _allowance_positive = models.Constraint(
-        "CHECK(allowance_hours >= 0 AND allowance_visits >= 0)",
-        "Prepaid hours and included visits cannot be negative.",
-    )
-    _sla_positive = models.Constraint(
-        "CHECK(sla_response_hours >= 0 AND sla_resolution_hours >= 0 "
-        "AND sla_urgent_response_hours >= 0 AND sla_urgent_resolution_hours >= 0)",
-        "Response and resolution times cannot be negative.",
-    )
-
-    # ------------------------------------------------------------------
-    # Computes
-    # ------------------------------------------------------------------
-    def _compute_allowance_usage(self):
-        today = fields.Date.context_today(self)
-        usage = self._allowance_usage()
-        for contract in self:
-            bucket = contract._allowance_bucket(today)
-            hours, visits = contract._allowance_available(bucket, usage)
-            used_hours, used_visits = usage[contract.id]["now"](bucket)
-            contract.allowance_period_start = bucket
-            contract.allowance_hours_available = hours + used_hours
-            contract.allowance_hours_used = used_hours
-            contract.allowance_hours_left = hours
-            contract.allowance_hours_used_pct = (
-                100.0 * used_hours / (hours + used_hours) if hours + used_hours else 0.0
-            )
-            contract.allowance_visits_available = visits + used_visits
-            contract.allowance_visits_used = used_visits
-            contract.allowance_visits_left = visits
-
-    @api.constrains("sla_response_hours", "sla_resolution_hours")
-    def _check_sla_hours(self):
-        for contract in self:
-            if (
-                contract.sla_response_hours
-                and contract.sla_resolution_hours
-                and contract.sla_resolution_hours < contract.sla_response_hours
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Contract %(name)s: the resolution time (%(resolution)s h) "
-                        "cannot be shorter than the response time (%(response)s h).",
-                        name=contract.name,
-                        resolution=f"{contract.sla_resolution_hours:g}",
-                        response=f"{contract.sla_response_hours:g}",
-                    )
-                )
-
-    # ------------------------------------------------------------------
-    # Allowance
-    # ------------------------------------------------------------------
-    def _allowance_bucket(self, date):
-        """The first day of the allowance period ``date`` falls in: the
-        start of the current term (the contract's start, then the day after
-        the previous end at each renewal) for a term allowance, else the
-        start of its invoicing period, with the boundaries of invoicing."""
-        self.ensure_one()
-        start = self.date_start
-        if not date or date <= start:
-            return start
-        if self.allowance_period == "term":
-            term = self.date_term_start or start
-            return term if date >= term else start
-        return self._period_bounds(date)[0]
-
-    def _allowance_lock(self):
-        """Serialise the consumption of these contracts' prepaid hours: the
-        row update waits for a transaction consuming them at the same time,
-        and once it has committed makes this one fail with a serialisation
-        error, retried by Odoo with the hours that transaction left."""
-        if self.ids:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE service_contract SET allowance_alert_period = "
-                    "allowance_alert_period WHERE id IN %s",
-                    tuple(self.ids),
-                )
-            )
-
-    def _allowance_usage(self):
-        """{contract id: {"hours": {period start: hours}, "visits": {period
-        start: visits}, "now": f(period) -> (hours, visits)}} consumed by the
-        done work of these contracts, in two queries whatever their number.
-        Read as the system: a technician's job consumes what other jobs left."""
-        usage = defaultdict(
-            lambda: {"hours": defaultdict(float), "visits": defaultdict(int)}
-        )
-        contracts = self.filtered(lambda c: c.allowance_hours or c.allowance_visits)
-        if contracts:
-            Line = self.env["service.intervention.line"].sudo()
-            for contract, start, hours in Line._read_group(
-                [
-                    ("allowance_contract_id", "in", contracts.ids),
-                    ("allowance_hours", ">", 0),
-                ],
-                ["allowance_contract_id", "allowance_period_start:day"],
-                ["allowance_hours:sum"],
-            ):
-                usage[contract.id]["hours"][fields.Date.to_date(start)] += hours
-            Intervention = self.env["service.intervention"].sudo()
-            for contract, start, count in Intervention._read_group(
-                [("contract_id", "in", contracts.ids), ("allowance_visit", "=", True)],
-                ["contract_id", "allowance_period_start:day"],
-                ["__count"],
-            ):
-                usage[contract.id]["visits"][fields.Date.to_date(start)] += count
-        for contract in self:
-            data = usage[contract.id]
-            data["now"] = lambda bucket, data=data: (
-                data["hours"].get(bucket, 0.0),
-                data["visits"].get(bucket, 0),
-            )
-        return usage
-
-    def _allowance_available(self, bucket, usage):
-        """(hours, visits) left in the period starting at ``bucket``, given
-        ``usage`` (``_allowance_usage``; updated by the caller as it
-        consumes). With rollover, what earlier periods left adds up."""
-        self.ensure_one()
-        data = usage[self.id]
-        if not self.allowance_rollover or self.allowance_period == "term":
-            return (
-                max(self.allowance_hours - data["hours"].get(bucket, 0.0), 0.0),
-                max(self.allowance_visits - data["visits"].get(bucket, 0), 0),
-            )
-        periods = self._allowance_periods_until(bucket)
-        used_hours = sum(h for start, h in data["hours"].items() if start <= bucket)
-        used_visits = sum(v for start, v in data["visits"].items() if start <= bucket)
-        return (
-            max(self.allowance_hours * periods - used_hours, 0.0),
-            max(self.allowance_visits * periods - used_visits, 0),
-        )
-
-    def _allowance_periods_until(self, bucket):
-        """How many allowance periods began from the contract's start to the
-        one starting at ``bucket`` (included)."""
-        self.ensure_one()
-        count, day = 0, self.date_start
-        while day <= bucket:
-            count += 1
-            day = self._period_bounds(day)[1] + timedelta(days=1)
-        return count
-
-    def _allowance_check_threshold(self, buckets):
-        """Schedule an activity for the responsible of the contracts whose
-        allowance of the period starting at ``buckets[contract]`` is used
-        beyond the company's threshold, once per period."""
-        usage = self._allowance_usage()
-        todo = self.env["mail.activity"].browse()
-        warned = defaultdict(list)
-        for contract in self:
-            bucket = buckets[contract]
-            if contract.allowance_alert_period == bucket:
-                continue
-            threshold = contract.company_id.service_allowance_alert_pct / 100.0
-            hours_left, visits_left = contract._allowance_available(bucket, usage)
-            used_hours, used_visits = usage[contract.id]["now"](bucket)
-            ratios = []
-            if contract.allowance_hours:
-                ratios.append(used_hours / ((used_hours + hours_left) or 1.0))
-            if contract.allowance_visits:
-                ratios.append(used_visits / ((used_visits + visits_left) or 1))
-            if not ratios or max(ratios) < threshold or not threshold:
-                continue
-            used = []
-            if contract.allowance_hours:
-                used.append(
-                    self.env._(
-                        "%(used)s of %(total)s prepaid hours",
-                        used=f"{used_hours:g}",
-                        total=f"{used_hours + hours_left:g}",
-                    )
-                )
-            if contract.allowance_visits:
-                used.append(
-                    self.env._(
-                        "%(used)s of %(total)s included visits",
-                        used=used_visits,
-                        total=used_visits + visits_left,
-                    )
-                )
-            todo |= contract.sudo().activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=fields.Date.context_today(self) + timedelta(days=1),
-                summary=self.env._("Prepaid hours almost used"),
-                note=self.env._(
-                    "%(name)s: %(used)s used this period. Propose a new package "
-                    "to the customer.",
-                    name=contract.name,
-                    used=", ".join(used),
-                ),
-                user_id=(contract.user_id or self.env.user).id,
-            )
-            warned[bucket].append(contract.id)
-        for bucket, ids in warned.items():
-            self.browse(ids).sudo().write({"allowance_alert_period": bucket})
-        return todo
-
-    # ------------------------------------------------------------------
-    # SLA
-    # ------------------------------------------------------------------
-    def _sla_hours(self, priority):
-        """(response hours, resolution hours) promised for a request of
-        ``priority``; 0 when nothing is promised."""
-        self.ensure_one()
-        if priority == "1":
-            return (
-                self.sla_urgent_response_hours or self.sla_response_hours,
-                self.sla_urgent_resolution_hours or self.sla_resolution_hours,
-            )
-        return self.sla_response_hours, self.sla_resolution_hours

@@ -34,6 +34,7 @@ class ServiceContractLine(models.Model):
         "service.write.policy.mixin",
     ]
     _description = "Service Contract Fee Line"
+    _analytic_depends = ("contract_id.analytic_distribution",)
     _write_policy = {
         "contract_id": CONTRACT_TERMS,
         "company_id": SYSTEM,
@@ -104,30 +105,14 @@ class ServiceContractLine(models.Model):
         self.ensure_one()
         return bool(self._origin.id and self.contract_id.state not in ("draft", False))
 
-    @api.depends("product_id", "contract_id.analytic_distribution")
-    def _compute_analytic_distribution(self):
-        """The contract's distribution, else that of the analytic
-        distribution models for the product and the customer."""
-        # whoever writes a contract may not read the distribution models
-        Model = self.env["account.analytic.distribution.model"].sudo()
-        cache = {}
-        for line in self:
-            distribution = line.contract_id.analytic_distribution
-            if not distribution:
-                customer = line.contract_id.partner_id.commercial_partner_id
-                arguments = (line.product_id, customer, line.company_id)
-                if arguments not in cache:
-                    cache[arguments] = Model._get_distribution(
-                        {
-                            "product_id": line.product_id.id,
-                            "product_categ_id": line.product_id.categ_id.id,
-                            "partner_id": customer.id,
-                            "partner_category_id": customer.category_id.ids,
-                            "company_id": line.company_id.id,
-                        }
-                    )
-                distribution = cache[arguments]
-            line.analytic_distribution = distribution or line.analytic_distribution
+    def _get_analytic_context(self):
+        self.ensure_one()
+        contract = self.contract_id
+        return contract, contract.partner_id.commercial_partner_id, self.company_id
+
+    def _is_analytic_frozen(self):
+        # a running contract's fees keep their price, not their distribution
+        return False
 
     @api.depends("product_id", "contract_id.fiscal_position_id")
     def _compute_tax_ids(self):

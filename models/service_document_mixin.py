@@ -14,6 +14,30 @@ def open_action(env, xmlid, domain, context=None):
     return action
 
 
+def count_by(records, model, field):
+    """{record of ``records``: how many ``model`` records point to it by
+    ``field``}, in one query (the counts of smart buttons)."""
+    return dict(
+        records.env[model]._read_group(
+            [(field, "in", records.ids)], [field], ["__count"]
+        )
+    )
+
+
+def reopen_wizard(wizard, **values):
+    """The action that shows ``wizard`` again (its result, its next step),
+    with ``values`` added (e.g. its title)."""
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": wizard._name,
+        "res_id": wizard.id,
+        "view_mode": "form",
+        "views": [(False, "form")],
+        "target": "new",
+        **values,
+    }
+
+
 class ServiceDocumentMixin(models.AbstractModel):
     """What contracts and interventions share: a reference from their
     sequence, the customer with invoice and service addresses, company,
@@ -156,15 +180,7 @@ class ServiceDocumentMixin(models.AbstractModel):
 
     def write(self, vals):
         if "state" in vals and not is_trusted(self):
-            raise UserError(
-                self.env._(
-                    "The status of %(document)s %(names)s changes only through its "
-                    "buttons (start, finish, cancel...), which check the work "
-                    "and move stock and invoices with it.",
-                    document=self.env["ir.model"]._get(self._name).name,
-                    names=", ".join(self.mapped("name")),
-                )
-            )
+            raise UserError(self._service_refusal("state", None))
         return super().write(vals)
 
     def _service_refusal(self, fname, rule):

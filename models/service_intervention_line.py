@@ -92,6 +92,10 @@ class ServiceInterventionLine(models.Model):
         "service.intervention.line.report",
     ]
     _description = "Intervention Work Line"
+    _analytic_depends = (
+        "intervention_id.partner_id",
+        "intervention_id.contract_id.analytic_distribution",
+    )
     _order = "intervention_id, sequence, id"
     # the technician records what he does; the dispatcher prices and covers
     # (as sale's price and discount); stock, invoicing and prepaid hours are
@@ -478,46 +482,14 @@ class ServiceInterventionLine(models.Model):
             "pct": f"{contract[field_name]:g}",
         }
 
-    @api.depends(
-        "product_id",
-        "intervention_id.partner_id",
-        "intervention_id.contract_id.analytic_distribution",
-    )
-    def _compute_analytic_distribution(self):
-        """The distribution of the intervention's contract, else that of the
-        analytic distribution models for the product and the customer."""
-        cache = {}
-        for line in self:
-            if line._is_frozen():
-                line.analytic_distribution = line.analytic_distribution
-                continue
-            distribution = (
-                line.intervention_id.contract_id.analytic_distribution
-                or line._model_analytic_distribution(cache)
-            )
-            line.analytic_distribution = distribution or line.analytic_distribution
-
-    def _model_analytic_distribution(self, cache):
-        """The distribution of the analytic distribution models for the
-        line's product and customer (``cache``: per product, customer and
-        company)."""
+    def _get_analytic_context(self):
+        self.ensure_one()
         intervention = self.intervention_id
-        customer = intervention.partner_id.commercial_partner_id
-        company = intervention.company_id or self.env.company
-        arguments = (self.product_id, customer, company)
-        if arguments not in cache:
-            # technicians write work lines; they may not read the models
-            Model = self.env["account.analytic.distribution.model"].sudo()
-            cache[arguments] = Model._get_distribution(
-                {
-                    "product_id": self.product_id.id,
-                    "product_categ_id": self.product_id.categ_id.id,
-                    "partner_id": customer.id,
-                    "partner_category_id": customer.category_id.ids,
-                    "company_id": company.id,
-                }
-            )
-        return cache[arguments]
+        return (
+            intervention.contract_id,
+            intervention.partner_id.commercial_partner_id,
+            intervention.company_id or self.env.company,
+        )
 
     @api.depends(
         "line_type", "product_id", "employee_id", "activity_type_id", "price_unit"

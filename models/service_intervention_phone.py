@@ -325,7 +325,8 @@ class ServiceInterventionPhone(models.AbstractModel):
         lines = self.env["service.intervention.line"]
         for timer in timers:
             lines |= self._record_timer(
-                timer, employee or timer.user_id._service_employee(self.company_id)
+                timer,
+                employee or timer.user_id.sudo()._service_employee(self.company_id),
             )
         return lines.with_env(self.env)
 

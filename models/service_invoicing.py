@@ -245,45 +245,58 @@ class ServiceInvoicing(models.AbstractModel):
         """{move: [reasons to look at it before sending it]}, for all
         ``moves`` at once (the previous periods' amounts in one query)."""
         previous_amounts = self._previous_period_amounts(moves)
-        result = {}
-        for move in moves:
-            warnings = result[move] = []
-            if move.currency_id.compare_amounts(move.amount_untaxed, 0) <= 0:
-                warnings.append(self.env._("zero or negative amount"))
-            for line in move.invoice_line_ids:
-                if not line.display_type and not line.account_id:
-                    warnings.append(
-                        self.env._(
-                            "no income account for %(product)s",
-                            product=line.product_id.display_name or line.name,
-                        )
+        return {
+            move: self._move_warnings(move)
+            + self._period_warnings(move, previous_amounts.get(move))
+            for move in moves
+        }
+
+    @api.model
+    def _move_warnings(self, move):
+        """What any invoice may be wrong in: its amount, accounts, taxes."""
+        warnings = []
+        if move.currency_id.compare_amounts(move.amount_untaxed, 0) <= 0:
+            warnings.append(self.env._("zero or negative amount"))
+        for line in move.invoice_line_ids:
+            if not line.display_type and not line.account_id:
+                warnings.append(
+                    self.env._(
+                        "no income account for %(product)s",
+                        product=line.product_id.display_name or line.name,
                     )
-            company_country = move.company_id.account_fiscal_country_id
-            partner_country = move.partner_id.commercial_partner_id.country_id
-            if (
-                partner_country
-                and company_country
-                and partner_country != company_country
-                and not move.fiscal_position_id
-            ):
-                warnings.append(self.env._("foreign customer without fiscal position"))
-            contract = move.service_contract_id
-            if not (contract and move.service_period_start):
-                continue
-            previous = previous_amounts.get(move)
-            threshold = move.company_id.service_invoice_warning_threshold
-            if previous and threshold:
-                change = abs(move.amount_untaxed - previous) / abs(previous)
-                if change * 100 > threshold:
-                    warnings.append(
-                        self.env._(
-                            "amount differs by %(pct)s%% from the previous period",
-                            pct=round(change * 100),
-                        )
+                )
+        company_country = move.company_id.account_fiscal_country_id
+        partner_country = move.partner_id.commercial_partner_id.country_id
+        if (
+            partner_country
+            and company_country
+            and partner_country != company_country
+            and not move.fiscal_position_id
+        ):
+            warnings.append(self.env._("foreign customer without fiscal position"))
+        return warnings
+
+    @api.model
+    def _period_warnings(self, move, previous):
+        """What a contract's periodic invoice may be wrong in: an amount far
+        from the ``previous`` period's, the last period of the contract."""
+        contract = move.service_contract_id
+        if not (contract and move.service_period_start):
+            return []
+        warnings = []
+        threshold = move.company_id.service_invoice_warning_threshold
+        if previous and threshold:
+            change = abs(move.amount_untaxed - previous) / abs(previous)
+            if change * 100 > threshold:
+                warnings.append(
+                    self.env._(
+                        "amount differs by %(pct)s%% from the previous period",
+                        pct=round(change * 100),
                     )
-            if contract.date_end and move.service_period_end == contract.date_end:
-                warnings.append(self.env._("the contract ends within this period"))
-        return result
+                )
+        if contract.date_end and move.service_period_end == contract.date_end:
+            warnings.append(self.env._("the contract ends within this period"))
+        return warnings
 
     @api.model
     def _previous_period_amounts(self, moves):
@@ -430,24 +443,12 @@ class ServiceInvoicing(models.AbstractModel):
         """
         if contract.billing_method != "flat_rate" or not contract.line_ids:
             return  # without fee lines, the contract's constraint tells
-        currency = contract.currency_id
-        if index:
-            prices = prices or {line: line.price_unit for line in contract.line_ids}
-            amount = sum(
-                currency.round(
-                    line.quantity
-                    * currency.round(prices[line] * (1 + index / 100.0))
-                    * (1 - line.discount / 100.0)
-                )
-                for line in contract.line_ids
-            )
-        else:
-            amount = contract.amount_untaxed
-        if currency.compare_amounts(amount, 0) > 0:
+        amount = self._contract_fee(contract, index, prices)
+        if contract.currency_id.compare_amounts(amount, 0) > 0:
             return
         values = {
             "name": contract.display_name,
-            "amount": format_amount(self.env, amount, currency),
+            "amount": format_amount(self.env, amount, contract.currency_id),
         }
         if index is not None:
             raise UserError(
@@ -465,6 +466,23 @@ class ServiceInvoicing(models.AbstractModel):
                 "positive total first.",
                 **values,
             )
+        )
+
+    @api.model
+    def _contract_fee(self, contract, index=None, prices=None):
+        """The fee per period of ``contract``, its ``prices`` (default: those
+        of its lines) raised by ``index`` percent when given."""
+        if not index:
+            return contract.amount_untaxed
+        currency = contract.currency_id
+        prices = prices or {line: line.price_unit for line in contract.line_ids}
+        return sum(
+            currency.round(
+                line.quantity
+                * currency.round(prices[line] * (1 + index / 100.0))
+                * (1 - line.discount / 100.0)
+            )
+            for line in contract.line_ids
         )
 
     @api.model
@@ -504,22 +522,9 @@ class ServiceInvoicing(models.AbstractModel):
         )
         if not closing:
             return self.env["account.move"]
-        invoices = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("service_contract_id", "in", closing.ids),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "!=", "cancel"),
-                    ("service_period_end", "!=", False),
-                ]
-            )
-            .filtered(lambda m: m.service_period_end > m.service_contract_id.date_end)
-        )
         vals_list = [
             (move.service_contract_id, move._service_prepare_credit_values())
-            for move in invoices
+            for move in self._invoiced_after_close(closing)
         ]
         credited = self.env["service.contract"].union(*(c for c, __ in vals_list))
         moves, failed = self._create_invoices(
@@ -534,6 +539,24 @@ class ServiceInvoicing(models.AbstractModel):
         return moves
 
     @api.model
+    def _invoiced_after_close(self, contracts):
+        """The invoices of closed ``contracts`` whose period ends after the
+        contract."""
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("service_contract_id", "in", contracts.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "!=", "cancel"),
+                    ("service_period_end", "!=", False),
+                ]
+            )
+            .filtered(lambda m: m.service_period_end > m.service_contract_id.date_end)
+        )
+
+    @api.model
     def _invoice_contracts(
         self,
         date=None,
@@ -545,15 +568,8 @@ class ServiceInvoicing(models.AbstractModel):
         errors=None,
         post_errors=None,
     ):
-        """Invoice every due period of the due flat-rate contracts.
-
-        A period with nothing to bill (a fee of zero) gets no invoice: it is
-        settled all the same, the next invoice date moves past it and a note
-        says so on the contract. A closed or expired contract without fee
-        lines will never bill anything: its next invoice date is cleared (set
-        it again after adding fee lines). A negative fee is an error, reported
-        like a failing invoice; the contract is not invoiced, and its next
-        invoice date stays, until its fee lines are fixed.
+        """Invoice every due period of the due flat-rate contracts (what is
+        billed and what is not: ``_plan_contract``).
 
         :param commit: commit after each batch (scheduled action)
         :param post: True posts all, False none, None follows the company setting
@@ -565,7 +581,6 @@ class ServiceInvoicing(models.AbstractModel):
         """
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
         moves = self.env["account.move"]
-        Contract = self.env["service.contract"]
         for locked in self._locked_batches(
             "service.contract",
             self._due_contract_domain(date, contracts, partners),
@@ -574,99 +589,162 @@ class ServiceInvoicing(models.AbstractModel):
             commit,
         ):
             due = locked.filtered_domain(self._due_contract_domain(date))
-            covered = self._covered_spans(due)
-            vals_list, next_dates, failed, notes = [], {}, {}, {}
-            for contract in due:
-                try:
-                    periods, markers = self._contract_periods(
-                        contract, date, covered.get(contract.id, ())
-                    )
-                except (OverflowError, ValueError) as error:
-                    # one contract with impossible dates stops nothing else
-                    failed[contract] = self.env._(
-                        "the invoicing periods of contract %(name)s cannot be "
-                        "computed (%(error)s): check its dates, its invoicing "
-                        "interval and its renewal term.",
-                        name=contract.display_name,
-                        error=error,
-                    )
-                    continue
-                if not periods:
-                    if markers["next_invoice_date"] != contract.next_invoice_date:
-                        next_dates[contract] = markers
-                    continue
-                if not contract.line_ids and contract.state != "running":
-                    next_dates[contract] = {
-                        "next_invoice_date": False,
-                        "invoiced_until": contract.invoiced_until,
-                    }
-                    notes[contract] = self.env._(
-                        "Contract without fee lines: nothing to invoice, automatic "
-                        "invoicing stops. Set the next invoice date again after "
-                        "adding fee lines."
-                    )
-                    continue
-                to_bill, nothing, remainders = [], [], []
-                for period in periods:
-                    if period["remainder"]:
-                        remainders.append(period)
-                        continue
-                    amount = self._contract_period_amount(contract, period)
-                    sign = contract.currency_id.compare_amounts(amount, 0)
-                    if sign < 0:
-                        failed[contract] = self.env._(
-                            "the fee of contract %(name)s for %(period)s is negative "
-                            "(%(amount)s): correct its fee lines.",
-                            name=contract.display_name,
-                            period=self._format_period(period),
-                            amount=format_amount(
-                                self.env, amount, contract.currency_id
-                            ),
-                        )
-                        break
-                    (to_bill if sign > 0 else nothing).append(period)
-                if contract in failed:
-                    continue
-                next_dates[contract] = markers
-                note = []
-                if nothing:
-                    note.append(
-                        self.env._(
-                            "No invoice for %(periods)s: the fee is zero.",
-                            periods=", ".join(map(self._format_period, nothing)),
-                        )
-                    )
-                if remainders:
-                    note.append(
-                        self.env._(
-                            "No invoice for %(periods)s: the fee of the period was "
-                            "invoiced in full with its first days (pro-rata is off).",
-                            periods=", ".join(map(self._format_period, remainders)),
-                        )
-                    )
-                if note:
-                    notes[contract] = " ".join(note)
-                vals_list += [
-                    (contract, contract._prepare_invoice_values(period))
-                    for period in to_bill
-                ]
-            billed = Contract.union(*(contract for contract, __ in vals_list))
-            # nothing to create for the others: their markers move at once
-            self._move_contract_markers(
-                next_dates, Contract.union(*next_dates) - billed
-            )
-            created, create_failed = self._create_invoices(
-                vals_list,
-                billed,
-                functools.partial(self._move_contract_markers, next_dates),
-                "contracts",
-            )
-            failed.update(create_failed)
-            self._log_notes(
-                {c: note for c, note in notes.items() if c not in create_failed}
-            )
-            moves |= self._finish_batch(created, failed, post, errors, post_errors)
+            plan = self._plan_contract_invoices(due, date)
+            moves |= self._invoice_contract_plan(plan, post, errors, post_errors)
         return moves
+
+    @api.model
+    def _plan_contract_invoices(self, contracts, date):
+        """What invoicing the due ``contracts`` on ``date`` does, without
+        doing it.
+
+        :return: dict of ``vals_list`` ([(contract, invoice values)]),
+            ``next_dates`` ({contract: markers to write}), ``failed``
+            ({contract: message}) and ``notes`` ({contract: chatter note})
+        """
+        covered = self._covered_spans(contracts)
+        plan = {"vals_list": [], "next_dates": {}, "failed": {}, "notes": {}}
+        for contract in contracts:
+            self._plan_contract(contract, date, covered.get(contract.id, ()), plan)
+        return plan
+
+    @api.model
+    def _plan_contract(self, contract, date, covered, plan):
+        """Add to ``plan`` (see ``_plan_contract_invoices``) what invoicing
+        ``contract`` on ``date`` does.
+
+        A period with nothing to bill (a fee of zero) gets no invoice: it is
+        settled all the same, the next invoice date moves past it and a note
+        says so on the contract. A closed or expired contract without fee
+        lines will never bill anything: its next invoice date is cleared (set
+        it again after adding fee lines). A negative fee is an error, reported
+        like a failing invoice; the contract is not invoiced, and its next
+        invoice date stays, until its fee lines are fixed.
+        """
+        try:
+            periods, markers = self._contract_periods(contract, date, covered)
+        except (OverflowError, ValueError) as error:
+            # one contract with impossible dates stops nothing else
+            plan["failed"][contract] = self._periods_error(contract, error)
+            return
+        if not periods:
+            if markers["next_invoice_date"] != contract.next_invoice_date:
+                plan["next_dates"][contract] = markers
+            return
+        if not contract.line_ids and contract.state != "running":
+            self._plan_stop_without_fees(contract, plan)
+            return
+        to_bill, nothing, remainders, error = self._split_periods(contract, periods)
+        if error:
+            plan["failed"][contract] = error
+            return
+        plan["next_dates"][contract] = markers
+        note = self._unbilled_note(nothing, remainders)
+        if note:
+            plan["notes"][contract] = note
+        plan["vals_list"] += [
+            (contract, contract._prepare_invoice_values(period)) for period in to_bill
+        ]
+
+    @api.model
+    def _periods_error(self, contract, error):
+        return self.env._(
+            "the invoicing periods of contract %(name)s cannot be computed "
+            "(%(error)s): check its dates, its invoicing interval and its "
+            "renewal term.",
+            name=contract.display_name,
+            error=error,
+        )
+
+    @api.model
+    def _plan_stop_without_fees(self, contract, plan):
+        """A closed or expired contract without fee lines bills nothing ever:
+        clear its next invoice date, with a note."""
+        plan["next_dates"][contract] = {
+            "next_invoice_date": False,
+            "invoiced_until": contract.invoiced_until,
+        }
+        plan["notes"][contract] = self.env._(
+            "Contract without fee lines: nothing to invoice, automatic "
+            "invoicing stops. Set the next invoice date again after "
+            "adding fee lines."
+        )
+
+    @api.model
+    def _split_periods(self, contract, periods):
+        """Sort the due ``periods`` of ``contract`` by what they bill.
+
+        :return: (periods to bill, periods whose fee is zero, remainders of
+            periods billed in full, the error of a negative fee or None)
+        """
+        to_bill, nothing, remainders = [], [], []
+        for period in periods:
+            if period["remainder"]:
+                remainders.append(period)
+                continue
+            amount = self._contract_period_amount(contract, period)
+            sign = contract.currency_id.compare_amounts(amount, 0)
+            if sign < 0:
+                return (
+                    [],
+                    [],
+                    [],
+                    self.env._(
+                        "the fee of contract %(name)s for %(period)s is negative "
+                        "(%(amount)s): correct its fee lines.",
+                        name=contract.display_name,
+                        period=self._format_period(period),
+                        amount=format_amount(self.env, amount, contract.currency_id),
+                    ),
+                )
+            (to_bill if sign > 0 else nothing).append(period)
+        return to_bill, nothing, remainders, None
+
+    @api.model
+    def _unbilled_note(self, nothing, remainders):
+        """The chatter note on due periods that get no invoice, or ''."""
+        note = []
+        if nothing:
+            note.append(
+                self.env._(
+                    "No invoice for %(periods)s: the fee is zero.",
+                    periods=", ".join(map(self._format_period, nothing)),
+                )
+            )
+        if remainders:
+            note.append(
+                self.env._(
+                    "No invoice for %(periods)s: the fee of the period was "
+                    "invoiced in full with its first days (pro-rata is off).",
+                    periods=", ".join(map(self._format_period, remainders)),
+                )
+            )
+        return " ".join(note)
+
+    @api.model
+    def _invoice_contract_plan(self, plan, post, errors, post_errors):
+        """Create (and post) the invoices of ``plan``, move the markers of
+        the contracts with the invoices (or at once when nothing is to be
+        created for them), log the notes.
+
+        :return: the created invoices
+        """
+        Contract = self.env["service.contract"]
+        next_dates, failed = plan["next_dates"], plan["failed"]
+        billed = Contract.union(*(contract for contract, __ in plan["vals_list"]))
+        # nothing to create for the others: their markers move at once
+        self._move_contract_markers(next_dates, Contract.union(*next_dates) - billed)
+        created, create_failed = self._create_invoices(
+            plan["vals_list"],
+            billed,
+            functools.partial(self._move_contract_markers, next_dates),
+            "contracts",
+        )
+        failed.update(create_failed)
+        self._log_notes(
+            {c: note for c, note in plan["notes"].items() if c not in create_failed}
+        )
+        return self._finish_batch(created, failed, post, errors, post_errors)
 
     # ------------------------------------------------------------------
     # Executed work
@@ -806,12 +884,10 @@ class ServiceInvoicing(models.AbstractModel):
         errors=None,
         post_errors=None,
     ):
-        """Invoice the billable, not yet invoiced lines of done interventions.
+        """Invoice the billable, not yet invoiced lines of done interventions;
+        the parameters are those of ``_invoice_contracts`` (``errors``: by
+        intervention).
 
-        :param errors: dict filled with {intervention: message} of those that
-            cannot be invoiced
-        :param post_errors: dict filled with {invoice: message} of the invoices
-            left in draft because they could not be posted
         :return: the created invoices
         """
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
@@ -827,21 +903,29 @@ class ServiceInvoicing(models.AbstractModel):
         ):
             lines = locked.filtered(lambda line: line.invoice_status == "to_invoice")
             lines.check_access("read")
-            groups = defaultdict(self.env["service.intervention.line"].browse)
-            for line in lines:
-                groups[self._work_invoice_group(line, memo)] |= line
-            vals_list = [
-                (
-                    group.intervention_id[:1],
-                    group.intervention_id._prepare_invoice_values(group),
-                )
-                for group in groups.values()
-            ]
             created, failed = self._create_invoices(
-                vals_list, lines.intervention_id, lambda records: None, "work"
+                self._work_invoice_values(lines, memo),
+                lines.intervention_id,
+                lambda records: None,
+                "work",
             )
             moves |= self._finish_batch(created, failed, post, errors, post_errors)
         return moves
+
+    @api.model
+    def _work_invoice_values(self, lines, memo):
+        """[(intervention, invoice values)]: one invoice per group of
+        ``lines`` (see ``_work_invoice_group``)."""
+        groups = defaultdict(self.env["service.intervention.line"].browse)
+        for line in lines:
+            groups[self._work_invoice_group(line, memo)] |= line
+        return [
+            (
+                group.intervention_id[:1],
+                group.intervention_id._prepare_invoice_values(group),
+            )
+            for group in groups.values()
+        ]
 
     # ------------------------------------------------------------------
     # Scheduled actions and preview
@@ -863,7 +947,6 @@ class ServiceInvoicing(models.AbstractModel):
 
         :return: list of dicts (partner, origin, period, amount, currency, warnings)
         """
-        result = []
         errors = {}
         with self.env.cr.savepoint(flush=True) as savepoint:
             moves = self.env["account.move"]
@@ -880,41 +963,45 @@ class ServiceInvoicing(models.AbstractModel):
                     date=date, partners=partners, post=False, errors=errors
                 )
             warnings = self._invoice_warnings(moves)
-            for move in moves:
-                result.append(
-                    {
-                        "partner_id": move.partner_id.id,
-                        "kind": "contract" if move.service_contract_id else "work",
-                        "contract_id": move.service_contract_id.id,
-                        "origin": move.invoice_origin,
-                        "period_start": move.service_period_start,
-                        "period_end": move.service_period_end,
-                        "amount_untaxed": move.amount_untaxed,
-                        "amount_total": move.amount_total,
-                        "currency_id": move.currency_id.id,
-                        "warnings": "; ".join(warnings[move]),
-                    }
-                )
-            for record, message in errors.items():
-                partner = record.partner_id
-                result.append(
-                    {
-                        "partner_id": partner.id,
-                        "kind": "contract"
-                        if record._name == "service.contract"
-                        else "work",
-                        "contract_id": record.id
-                        if record._name == "service.contract"
-                        else False,
-                        "origin": record.name,
-                        "period_start": False,
-                        "period_end": False,
-                        "amount_untaxed": 0.0,
-                        "amount_total": 0.0,
-                        "currency_id": record.currency_id.id,
-                        "warnings": self.env._("cannot be invoiced: %s", message),
-                    }
-                )
+            result = [self._preview_move(move, warnings[move]) for move in moves]
+            result += [
+                self._preview_error(record, message)
+                for record, message in errors.items()
+            ]
             savepoint.rollback()
         self.env.invalidate_all()
         return result
+
+    @api.model
+    def _preview_move(self, move, warnings):
+        """A row of the preview: an invoice that would be created."""
+        return {
+            "partner_id": move.partner_id.id,
+            "kind": "contract" if move.service_contract_id else "work",
+            "contract_id": move.service_contract_id.id,
+            "origin": move.invoice_origin,
+            "period_start": move.service_period_start,
+            "period_end": move.service_period_end,
+            "amount_untaxed": move.amount_untaxed,
+            "amount_total": move.amount_total,
+            "currency_id": move.currency_id.id,
+            "warnings": "; ".join(warnings),
+        }
+
+    @api.model
+    def _preview_error(self, record, message):
+        """A row of the preview: a contract or an intervention that cannot
+        be invoiced, and why."""
+        is_contract = record._name == "service.contract"
+        return {
+            "partner_id": record.partner_id.id,
+            "kind": "contract" if is_contract else "work",
+            "contract_id": record.id if is_contract else False,
+            "origin": record.name,
+            "period_start": False,
+            "period_end": False,
+            "amount_untaxed": 0.0,
+            "amount_total": 0.0,
+            "currency_id": record.currency_id.id,
+            "warnings": self.env._("cannot be invoiced: %s", message),
+        }

@@ -10,11 +10,16 @@ class ServicePricedLineMixin(models.AbstractModel):
     The inheriting model defines ``quantity``, ``currency_id`` and
     ``_get_pricing_context()`` (the pricelist and date its prices follow), and
     may override ``_is_price_frozen()`` (prices of history never change).
+    With ``analytic.mixin`` (listed after this one), it defines
+    ``_get_analytic_context()`` and ``_analytic_depends`` for the analytic
+    distribution, and may override ``_is_analytic_frozen()``.
     """
 
     _name = "service.priced.line.mixin"
     _description = "Service Priced Line"
     _check_company_auto = True
+    # what the analytic distribution depends on, besides the product
+    _analytic_depends = ()
 
     sequence = fields.Integer(default=10)
     product_id = fields.Many2one("product.product", check_company=True)
@@ -59,6 +64,40 @@ class ServicePricedLineMixin(models.AbstractModel):
             else:
                 line.price_unit = line._get_pricelist_price()
 
+    @api.depends(lambda self: ("product_id", *self._analytic_depends))
+    def _compute_analytic_distribution(self):
+        """The distribution of the line's contract, else that of the
+        analytic distribution models for the product and the customer (see
+        ``_get_analytic_context``); lines of history keep theirs."""
+        # whoever writes lines may not read the distribution models
+        Model = self.env["account.analytic.distribution.model"].sudo()
+        cache = {}
+        for line in self:
+            if line._is_analytic_frozen():
+                line.analytic_distribution = line.analytic_distribution
+                continue
+            contract, customer, company = line._get_analytic_context()
+            distribution = contract.analytic_distribution
+            if not distribution:
+                arguments = (line.product_id, customer, company)
+                if arguments not in cache:
+                    cache[arguments] = Model._get_distribution(
+                        line._get_analytic_model_values(customer, company)
+                    )
+                distribution = cache[arguments]
+            line.analytic_distribution = distribution or line.analytic_distribution
+
+    def _get_analytic_model_values(self, customer, company):
+        """What the analytic distribution models are matched on."""
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "product_categ_id": self.product_id.categ_id.id,
+            "partner_id": customer.id,
+            "partner_category_id": customer.category_id.ids,
+            "company_id": company.id,
+        }
+
     def _get_pricelist_price(self):
         """The unit price of the product from the line's pricelist (its
         sale price without one)."""
@@ -98,3 +137,15 @@ class ServicePricedLineMixin(models.AbstractModel):
         """True when the price is history and must not be recomputed."""
         self.ensure_one()
         return False
+
+    def _get_analytic_context(self):
+        """(contract, commercial customer, company) the analytic
+        distribution of this line follows."""
+        self.ensure_one()
+        raise NotImplementedError
+
+    def _is_analytic_frozen(self):
+        """True when the analytic distribution is history: kept as it is
+        (by default, with the price)."""
+        self.ensure_one()
+        return self._is_price_frozen()

@@ -69,69 +69,91 @@ class ServiceWorkloadReport(models.TransientModel):
         the allowed companies, cut at midnight in the technician's time
         zone; available hours of their calendar minus leaves."""
         self.search([("create_uid", "=", self.env.uid)]).unlink()
-        Intervention = self.env["service.intervention"]
         start = datetime.combine(date_from, time.min) - timedelta(days=1)
         stop = datetime.combine(date_to, time.max) + timedelta(days=1)
-        jobs = Intervention.sudo().search_fetch(
-            [
-                ("company_id", "in", self.env.companies.ids),
-                ("technician_id", "!=", False),
-                ("state", "!=", "cancelled"),
-                ("scheduled_start", "<", stop),
-                ("scheduled_end", ">", start),
-            ],
-            ["technician_id", "scheduled_start", "scheduled_end"],
-        )
+        jobs = self._jobs(start, stop)
         employees = self._technicians() | jobs.technician_id
-        availability = Intervention._availability(employees, start, stop, spans=False)
-        empty = Intervention.browse()
+        availability = self.env["service.intervention"]._availability(
+            employees, start, stop, spans=False
+        )
         planned = defaultdict(list)
         for job in jobs:
             planned[job.technician_id.id].append(
-                (job.scheduled_start, job.scheduled_end, job)
+                (job.scheduled_start, job.scheduled_end)
             )
+        days = [
+            date_from + timedelta(days=offset)
+            for offset in range((date_to - date_from).days + 1)
+        ]
         rows = []
-        day_count = (date_to - date_from).days + 1
         for employee in employees:
-            tz = pytz.timezone(employee.tz or self.env.user.tz or "UTC")
-            days, leaves = availability[employee.id]
-            work = days - leaves
-            jobs_of = planned[employee.id]
-            for offset in range(day_count):
-                day = date_from + timedelta(days=offset)
-                local = tz.localize(datetime.combine(day, time.min))
-                low = local.astimezone(pytz.utc).replace(tzinfo=None)
-                high = (
-                    (local + relativedelta(days=1))
-                    .astimezone(pytz.utc)
-                    .replace(tzinfo=None)
-                )
-                available = sum(
-                    (e - s).total_seconds()
-                    for s, e, _m in work & Intervals([(low, high, empty)])
-                )
-                booked = [
-                    (max(s, low), min(e, high))
-                    for s, e, _job in jobs_of
-                    if s < high and e > low
-                ]
-                planned_hours = sum((e - s).total_seconds() for s, e in booked) / 3600
-                available_hours = available / 3600
-                if not planned_hours and not available_hours:
-                    continue
-                rows.append(
-                    {
-                        "date": day,
-                        "employee_id": employee.id,
-                        "company_id": employee.company_id.id or self.env.company.id,
-                        "planned_hours": planned_hours,
-                        "available_hours": available_hours,
-                        "free_hours": available_hours - planned_hours,
-                        "overbooked_hours": max(planned_hours - available_hours, 0.0),
-                        "job_count": len(booked),
-                    }
-                )
+            attendance, leaves = availability[employee.id]
+            work = attendance - leaves
+            rows += self._employee_rows(employee, days, work, planned[employee.id])
         return self._service_trusted().create(rows)
+
+    @api.model
+    def _jobs(self, start, stop):
+        """The open and done jobs of the allowed companies between ``start``
+        and ``stop`` (UTC), with a technician."""
+        return (
+            self.env["service.intervention"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("company_id", "in", self.env.companies.ids),
+                    ("technician_id", "!=", False),
+                    ("state", "!=", "cancelled"),
+                    ("scheduled_start", "<", stop),
+                    ("scheduled_end", ">", start),
+                ],
+                ["technician_id", "scheduled_start", "scheduled_end"],
+            )
+        )
+
+    @api.model
+    def _employee_rows(self, employee, days, work, jobs):
+        """The rows of ``employee`` for ``days``: ``work`` are the intervals
+        they are available, ``jobs`` the (start, end) of their jobs."""
+        tz = pytz.timezone(employee.tz or self.env.user.tz or "UTC")
+        rows = []
+        for day in days:
+            local = tz.localize(datetime.combine(day, time.min))
+            low = local.astimezone(pytz.utc).replace(tzinfo=None)
+            high = (
+                (local + relativedelta(days=1))
+                .astimezone(pytz.utc)
+                .replace(tzinfo=None)
+            )
+            row = self._day_row(employee, day, work, jobs, low, high)
+            if row:
+                rows.append(row)
+        return rows
+
+    @api.model
+    def _day_row(self, employee, day, work, jobs, low, high):
+        """The row of ``employee`` on ``day`` (from ``low`` to ``high`` in
+        UTC), or None when they neither work nor have a job that day."""
+        empty = self.env["service.intervention"].browse()
+        available = sum(
+            (e - s).total_seconds()
+            for s, e, _m in work & Intervals([(low, high, empty)])
+        )
+        booked = [(max(s, low), min(e, high)) for s, e in jobs if s < high and e > low]
+        planned_hours = sum((e - s).total_seconds() for s, e in booked) / 3600
+        available_hours = available / 3600
+        if not planned_hours and not available_hours:
+            return None
+        return {
+            "date": day,
+            "employee_id": employee.id,
+            "company_id": employee.company_id.id or self.env.company.id,
+            "planned_hours": planned_hours,
+            "available_hours": available_hours,
+            "free_hours": available_hours - planned_hours,
+            "overbooked_hours": max(planned_hours - available_hours, 0.0),
+            "job_count": len(booked),
+        }
 
     @api.model
     def action_open_workload(self, weeks=None):

@@ -231,38 +231,43 @@ class ServiceWritePolicyMixin(models.AbstractModel):
                 or not isinstance(value, (int, float))
             ):
                 continue
-            label = field._description_string(self.env)
-            if not math.isfinite(value):
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s must be a number, not %(value)s.",
-                        field=label,
-                        value=str(value),
-                    )
+            self._service_check_number(field, value, bounds.get(fname, (None, None)))
+
+    def _service_check_number(self, field, value, bounds):
+        """Refuse a number that is not one (NaN, infinite), and for the
+        add-on's own fields one out of range or out of ``bounds`` (low,
+        high; None: no bound)."""
+        label = field._description_string(self.env)
+        if not math.isfinite(value):
+            raise ValidationError(
+                self.env._(
+                    "%(field)s must be a number, not %(value)s.",
+                    field=label,
+                    value=str(value),
                 )
-            if ADDON not in field._modules:
-                continue  # a standard field: its own module bounds it
-            limit = INT_MAX if field.type == "integer" else FLOAT_MAX
-            if abs(value) > limit:
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s: %(value)s is not plausible (out of range).",
-                        field=label,
-                        value=f"{value:g}",
-                    )
+            )
+        if ADDON not in field._modules:
+            return  # a standard field: its own module bounds it
+        limit = INT_MAX if field.type == "integer" else FLOAT_MAX
+        if abs(value) > limit:
+            raise ValidationError(
+                self.env._(
+                    "%(field)s: %(value)s is not plausible (out of range).",
+                    field=label,
+                    value=f"{value:g}",
                 )
-            low, high = bounds.get(fname, (None, None))
-            if (low is not None and value < low) or (high is not None and value > high):
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s must be between %(low)s and %(high)s, not "
-                        "%(value)s.",
-                        field=label,
-                        low="-∞" if low is None else f"{low:g}",
-                        high="∞" if high is None else f"{high:g}",
-                        value=f"{value:g}",
-                    )
+            )
+        low, high = bounds
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValidationError(
+                self.env._(
+                    "%(field)s must be between %(low)s and %(high)s, not %(value)s.",
+                    field=label,
+                    low="-∞" if low is None else f"{low:g}",
+                    high="∞" if high is None else f"{high:g}",
+                    value=f"{value:g}",
                 )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

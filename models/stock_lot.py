@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
 from .selections import CONTRACT_READERS, WORK_READERS
 from .service_document_mixin import open_action
@@ -166,22 +166,6 @@ class StockLot(models.Model):
         for lot in self:
             lot.service_intervention_count = counts.get(lot, 0)
 
-    def action_view_service_interventions(self):
-        self.ensure_one()
-        return open_action(
-            self.env,
-            "service_management.action_service_intervention",
-            [("object_ids.lot_id", "=", self.id)],
-            {
-                "default_partner_id": self.service_partner_id.id,
-                "default_object_ids": [
-                    Command.create(
-                        {"lot_id": self.id, "product_id": self.product_id.id}
-                    )
-                ],
-            },
-        )
-
     def get_formview_id(self, access_uid=None):
         """Users outside inventory open serials in the installed-base form:
         the standard one needs stock rights (transfers, sales)."""
@@ -253,6 +237,34 @@ class StockLot(models.Model):
         return super().write(vals)
 
     # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_service_interventions(self):
+        self.ensure_one()
+        return open_action(
+            self.env,
+            "service_management.action_service_intervention",
+            [("object_ids.lot_id", "=", self.id)],
+            {
+                "default_partner_id": self.service_partner_id.id,
+                "default_object_ids": [
+                    Command.create(
+                        {"lot_id": self.id, "product_id": self.product_id.id}
+                    )
+                ],
+            },
+        )
+
+    def action_view_service_contracts(self):
+        self.ensure_one()
+        return open_action(
+            self.env,
+            "service_management.action_service_contract",
+            [("lot_ids", "in", self.ids)],
+            {"default_partner_id": self.service_partner_id.id},
+        )
+
+    # ------------------------------------------------------------------
     # Installed-base events: deliveries to and returns from customers
     # ------------------------------------------------------------------
     @api.model
@@ -265,29 +277,15 @@ class StockLot(models.Model):
         """
         events = []
         for line in move_lines:
-            if (
-                line.state != "done"
-                or not line.lot_id
-                or not line.product_id.service_installed_base
-            ):
-                continue
-            if line.location_dest_usage == "customer" and line.location_usage != (
-                "customer"
-            ):
-                kind = "delivery"
-            elif line.location_usage == "customer" and line.location_dest_usage != (
-                "customer"
-            ):
-                kind = "return"
-            else:
+            kind = self._service_event_kind(line)
+            if not kind:
                 continue
             move = line.move_id
-            site = move.picking_id.partner_id or move.partner_id
             events.append(
                 {
                     "lot": line.lot_id,
                     "kind": kind,
-                    "site": site,
+                    "site": move.picking_id.partner_id or move.partner_id,
                     "date": line.date,
                     "origin": move.picking_id or move,
                     # serials of one move share their values: one write per move
@@ -297,6 +295,23 @@ class StockLot(models.Model):
             )
         events.sort(key=lambda event: (event["date"], event["sequence"]))
         return events
+
+    @api.model
+    def _service_event_kind(self, line):
+        """ "delivery", "return" or None (not an installed-base event)."""
+        if (
+            line.state != "done"
+            or not line.lot_id
+            or not line.product_id.service_installed_base
+        ):
+            return None
+        to_customer = line.location_dest_usage == "customer"
+        from_customer = line.location_usage == "customer"
+        if to_customer and not from_customer:
+            return "delivery"
+        if from_customer and not to_customer:
+            return "return"
+        return None
 
     @api.model
     def _service_apply_events(self, events):
@@ -315,6 +330,29 @@ class StockLot(models.Model):
         lots = self.browse().union(*(event["lot"] for event in events))
         current = {lot: {f: lot[f] for f in SERVICE_VALUE_FIELDS} for lot in lots}
         state = {lot: dict(values) for lot, values in current.items()}
+        logs = self._service_fold_events(events, state)
+        to_write = defaultdict(list)
+        for lot, values in state.items():
+            kind = self._service_change_kind(current[lot], values)
+            counts[kind] += 1
+            if kind != "unchanged":
+                to_write[self._service_values_key(values)].append(lot.id)
+        for key, lot_ids in to_write.items():
+            self.browse(lot_ids).write(dict(key))
+        changed = self.browse([lot_id for ids in to_write.values() for lot_id in ids])
+        if changed:
+            changed._message_log_batch(
+                bodies={
+                    lot.id: Markup("<br/>").join(line for line in logs[lot] if line)
+                    for lot in changed
+                }
+            )
+        return counts
+
+    @api.model
+    def _service_fold_events(self, events, state):
+        """Fold the ``events`` newer than the last one applied into ``state``
+        ({serial: values}); :return: {serial: [chatter lines]}"""
         logs = defaultdict(list)
         for event in events:
             lot = event["lot"]
@@ -326,103 +364,45 @@ class StockLot(models.Model):
             ):
                 continue
             logs[lot].append(self._service_event_apply(lot, values, event))
-        to_write = defaultdict(list)
-        for lot, values in state.items():
-            if values == current[lot]:
-                counts["unchanged"] += 1
-                continue
-            if values["service_state"] == "returned":
-                counts["returned"] += 1
-            elif current[lot]["service_state"] == "in_stock":
-                counts["registered"] += 1
-            else:
-                counts["updated"] += 1
-            key = tuple(
-                (f, v.id if isinstance(v, models.BaseModel) else v)
-                for f, v in values.items()
-            )
-            to_write[key].append(lot.id)
-        for key, lot_ids in to_write.items():
-            self.browse(lot_ids).write(dict(key))
-        changed = self.browse([lot_id for ids in to_write.values() for lot_id in ids])
-        if changed:
-            changed._service_log(
-                {
-                    lot.id: Markup("<br/>").join(line for line in logs[lot] if line)
-                    for lot in changed
-                }
-            )
-        return counts
+        return logs
 
-    def _service_log(self, bodies):
-        """Log notes on these serials' chatter: the messages
-        ``_message_log_batch`` would create, inserted with one query. A
-        delivery of thousands of serials must not wait for thousands of ORM
-        creates (and their inverse-field bookkeeping).
+    @api.model
+    def _service_change_kind(self, before, after):
+        """What the events did to a serial: its count in the result."""
+        if after == before:
+            return "unchanged"
+        if after["service_state"] == "returned":
+            return "returned"
+        if before["service_state"] == "in_stock":
+            return "registered"
+        return "updated"
 
-        :param bodies: {serial id: Markup body} (escaped by the caller)
-        """
-        author = self.env.user.partner_id
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        now = self.env.cr.now()
-        ids = list(bodies)
-        # sanitized as the message body field does, once per distinct body
-        # (the serials of a delivery share theirs)
-        Message = self.env["mail.message"]
-        body_field = Message._fields["body"]
-        sanitized = {}
-        for body in bodies.values():
-            if body not in sanitized:
-                sanitized[body] = body_field.convert_to_column(body, Message) or ""
-        self.env["mail.message"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO mail_message (
-                    model, res_id, body, message_type, is_internal, subtype_id,
-                    author_id, email_from, email_add_signature, date,
-                    create_uid, create_date, write_uid, write_date
-                )
-                SELECT %(model)s, log.res_id, log.body, 'notification', TRUE,
-                       %(subtype)s, %(author)s, %(email)s, FALSE, %(now)s,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(ids)s::int[], %(bodies)s::text[])
-                       AS log(res_id, body)
-                """,
-                model=self._name,
-                subtype=subtype_id,
-                author=author.id,
-                email=author.email_formatted or None,
-                now=now,
-                uid=self.env.uid,
-                ids=ids,
-                bodies=[str(sanitized[bodies[lot_id]]) for lot_id in ids],
-            )
+    @api.model
+    def _service_values_key(self, values):
+        """``values`` as a hashable key: serials sharing it share a write."""
+        return tuple(
+            (f, v.id if isinstance(v, models.BaseModel) else v)
+            for f, v in values.items()
         )
-        self.env["mail.message"].invalidate_model()
-        self.browse(ids).invalidate_recordset(["message_ids"])
 
     @api.model
     def _service_event_apply(self, lot, values, event):
         """Fold one event into ``values`` and return its chatter line."""
-        site = event["site"]
-        customer = site.commercial_partner_id
-        day = fields.Date.to_date(event["date"])
-        origin = event["origin"]
-        link = (
-            origin._get_html_link()
-            if origin._name == "stock.picking"
-            else origin.reference
-        )
         values["service_last_event_date"] = event["date"]
         values["service_last_move_id"] = event["move"]
+        site = event["site"]
+        customer = site.commercial_partner_id
+        words = {
+            "customer": customer.display_name,
+            "site": site.display_name,
+            "date": fields.Date.to_date(event["date"]),
+            "origin": self._service_event_origin(event),
+        }
         if event["kind"] == "return":
             values["service_state"] = "returned"
             return self.env._(
                 "Returned by %(customer)s on %(date)s (%(origin)s).",
-                customer=customer.display_name or "-",
-                date=day,
-                origin=link,
+                **dict(words, customer=words["customer"] or "-"),
             )
         previous = values["service_partner_id"]
         values["service_state"] = "installed"
@@ -431,33 +411,37 @@ class StockLot(models.Model):
             # back at the same customer (e.g. after a repair): same warranty
             return self.env._(
                 "Delivered again to %(customer)s at %(site)s on %(date)s (%(origin)s).",
-                customer=customer.display_name,
-                site=site.display_name,
-                date=day,
-                origin=link,
+                **words,
             )
-        months = lot.product_id.service_warranty_months
-        values["service_partner_id"] = customer
-        values["service_installed_on"] = day
-        values["warranty_end_date"] = (
-            day + relativedelta(months=months) if months else False
-        )
+        self._service_install(lot, values, customer, words["date"])
         if previous and previous != customer:
             return self.env._(
                 "Re-assigned from %(previous)s to %(customer)s, installed at "
                 "%(site)s on %(date)s (%(origin)s).",
                 previous=previous.display_name,
-                customer=customer.display_name,
-                site=site.display_name,
-                date=day,
-                origin=link,
+                **words,
             )
         return self.env._(
-            "Installed at %(customer)s, %(site)s on %(date)s (%(origin)s).",
-            customer=customer.display_name,
-            site=site.display_name,
-            date=day,
-            origin=link,
+            "Installed at %(customer)s, %(site)s on %(date)s (%(origin)s).", **words
+        )
+
+    @api.model
+    def _service_event_origin(self, event):
+        """The transfer of an event as a link (its reference for a move)."""
+        origin = event["origin"]
+        if origin._name == "stock.picking":
+            return origin._get_html_link()
+        return origin.reference
+
+    @api.model
+    def _service_install(self, lot, values, customer, day):
+        """A new installation at ``customer`` on ``day``: the warranty of
+        the product starts."""
+        months = lot.product_id.service_warranty_months
+        values["service_partner_id"] = customer
+        values["service_installed_on"] = day
+        values["warranty_end_date"] = (
+            day + relativedelta(months=months) if months else False
         )
 
     # ------------------------------------------------------------------
@@ -469,47 +453,15 @@ class StockLot(models.Model):
         the company's reminder delay; once per warranty end date. The to-do
         is written in the language of the user it is assigned to."""
         today = fields.Date.to_date(date) or fields.Date.context_today(self)
-        companies = self.env["res.company"].search([("active", "=", True)], limit=1000)
-        longest = max(companies.mapped("service_warranty_reminder_days") or [0])
-        lots = self.search(
-            [
-                ("service_state", "=", "installed"),
-                ("service_warranty_reminded", "=", False),
-                ("warranty_end_date", ">=", today),
-                ("warranty_end_date", "<=", today + timedelta(days=longest)),
-            ]
-        )
         activities = self.env["mail.activity"]
         reminded = self.browse()
-        for lot in lots:
+        for lot in self._service_warranty_ending(today):
             company = lot.company_id or self.env.company
             if lot.warranty_end_date > today + timedelta(
                 days=company.service_warranty_reminder_days
             ):
                 continue
-            user = (
-                lot.service_partner_id.user_id
-                or lot.product_id.with_company(company).responsible_id
-                or self.env.user
-            )
-            user_env = self.env(context=dict(self.env.context, lang=user.lang))
-            scheduled = lot.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=lot.warranty_end_date,
-                summary=user_env._(
-                    "Warranty of %(serial)s ends on %(date)s",
-                    serial=lot.name,
-                    date=format_date(user_env, lot.warranty_end_date),
-                ),
-                note=user_env._(
-                    "Offer %(customer)s a maintenance contract before "
-                    "the warranty of %(product)s (%(serial)s) ends.",
-                    customer=lot.service_partner_id.display_name,
-                    product=lot.product_id.with_env(user_env).display_name,
-                    serial=lot.name,
-                ),
-                user_id=user.id,
-            )
+            scheduled = lot._service_schedule_warranty_reminder(company)
             # nothing when activities are switched off (e.g. during an import):
             # the serial is reminded on a later run
             if scheduled:
@@ -518,11 +470,45 @@ class StockLot(models.Model):
         reminded.write({"service_warranty_reminded": True})
         return len(activities)
 
-    def action_view_service_contracts(self):
+    @api.model
+    def _service_warranty_ending(self, today):
+        """Installed serials not yet reminded whose warranty ends within the
+        longest reminder delay of the companies."""
+        companies = self.env["res.company"].search([("active", "=", True)], limit=1000)
+        longest = max(companies.mapped("service_warranty_reminder_days") or [0])
+        return self.search(
+            [
+                ("service_state", "=", "installed"),
+                ("service_warranty_reminded", "=", False),
+                ("warranty_end_date", ">=", today),
+                ("warranty_end_date", "<=", today + timedelta(days=longest)),
+            ]
+        )
+
+    def _service_schedule_warranty_reminder(self, company):
+        """The to-do of the customer's salesperson (else the product's
+        responsible), in their language."""
         self.ensure_one()
-        return open_action(
-            self.env,
-            "service_management.action_service_contract",
-            [("lot_ids", "in", self.ids)],
-            {"default_partner_id": self.service_partner_id.id},
+        user = (
+            self.service_partner_id.user_id
+            or self.product_id.with_company(company).responsible_id
+            or self.env.user
+        )
+        user_env = self.env(context=dict(self.env.context, lang=user.lang))
+        return self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=self.warranty_end_date,
+            summary=user_env._(
+                "Warranty of %(serial)s ends on %(date)s",
+                serial=self.name,
+                date=format_date(user_env, self.warranty_end_date),
+            ),
+            note=user_env._(
+                "Offer %(customer)s a maintenance contract before "
+                "the warranty of %(product)s (%(serial)s) ends.",
+                customer=self.service_partner_id.display_name,
+                product=self.product_id.with_env(user_env).display_name,
+                serial=self.name,
+            ),
+            user_id=user.id,
         )

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from ..models.service_document_mixin import reopen_wizard
 from ..models.service_write_policy_mixin import ANYONE
 
 
@@ -107,13 +108,7 @@ class ServiceInstalledBaseBackfill(models.TransientModel):
                 "unchanged_count": totals["unchanged"],
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen_wizard(self)
 
     def action_open_installed_base(self):
         return self.env["ir.actions.act_window"]._for_xml_id(

@@ -107,6 +107,29 @@ class ServiceInterventionClose(models.TransientModel):
         cannot be finished, nothing is stored."""
         self.ensure_one()
         job = self.intervention_id
+        self._check_can_finish()
+        # all or nothing, even for a caller that catches the error: a job
+        # that cannot be finished keeps no signature
+        with self.env.cr.savepoint():
+            job.write(
+                {
+                    "signed_by": self.signed_by,
+                    "signature": self.signature,
+                    "work_summary": self.work_summary,
+                }
+            )
+            if self.report_email:
+                trusted(job).write({"report_email": self.report_email.strip()})
+            job.with_context(service_planned_lines=self.planned_lines).action_done()
+            self._check_signed_amount()
+            trusted(job).write({"signed_amount": self.amount_total})
+            job._send_report(job.report_email)
+        return {"type": "ir.actions.act_window_close"}
+
+    def _check_can_finish(self):
+        """Signed, closable (the technician's timer stopped), and an address
+        to send the report to."""
+        job = self.intervention_id
         if not self.signature:
             raise UserError(
                 self.env._(
@@ -125,34 +148,18 @@ class ServiceInterventionClose(models.TransientModel):
                     name=job.name,
                 )
             )
-        # all or nothing, even for a caller that catches the error: a job
-        # that cannot be finished keeps no signature
-        with self.env.cr.savepoint():
-            job.write(
-                {
-                    "signed_by": self.signed_by,
-                    "signature": self.signature,
-                    "work_summary": self.work_summary,
-                }
+
+    def _check_signed_amount(self):
+        """The work changed since the screen was opened: sign again."""
+        job = self.intervention_id
+        if not job.currency_id.compare_amounts(job.amount_total, self.amount_total):
+            return
+        raise UserError(
+            self.env._(
+                "The amount of %(name)s changed since the customer signed "
+                "(%(signed)s, now %(amount)s): close the job again.",
+                name=job.name,
+                signed=format_amount(self.env, self.amount_total, job.currency_id),
+                amount=format_amount(self.env, job.amount_total, job.currency_id),
             )
-            if self.report_email:
-                trusted(job).write({"report_email": self.report_email.strip()})
-            job.with_context(service_planned_lines=self.planned_lines).action_done()
-            if job.currency_id.compare_amounts(job.amount_total, self.amount_total):
-                # the work changed since the screen was opened: sign again
-                raise UserError(
-                    self.env._(
-                        "The amount of %(name)s changed since the customer signed "
-                        "(%(signed)s, now %(amount)s): close the job again.",
-                        name=job.name,
-                        signed=format_amount(
-                            self.env, self.amount_total, job.currency_id
-                        ),
-                        amount=format_amount(
-                            self.env, job.amount_total, job.currency_id
-                        ),
-                    )
-                )
-            trusted(job).write({"signed_amount": self.amount_total})
-            job._send_report(job.report_email)
-        return {"type": "ir.actions.act_window_close"}
+        )

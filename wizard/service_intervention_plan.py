@@ -88,11 +88,11 @@ class ServiceInterventionPlan(models.TransientModel):
     def _compute_technician_id(self):
         for wizard in self:
             technician, _start = wizard._first_free_slot(
-                wizard._service_candidates_by_preference()
+                wizard._candidates_by_preference()
             )
             wizard.technician_id = technician or wizard.intervention_id.technician_id
 
-    def _service_candidates_by_preference(self):
+    def _candidates_by_preference(self):
         """The candidates, field technicians first: at the same slot the job
         goes to a technician rather than to a dispatcher or a manager (who
         are technicians too, by their group)."""

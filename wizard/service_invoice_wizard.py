@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import format_date
 
+from ..models.service_document_mixin import reopen_wizard
 from ..models.service_write_policy_mixin import ANYONE
 
 
@@ -94,11 +95,30 @@ class ServiceInvoiceWizard(models.TransientModel):
         stop the others: they are listed in the wizard's result, with the
         created invoices one click away."""
         self.ensure_one()
+        errors, post_errors = {}, {}
+        moves = self._run_flows(errors, post_errors)
+        if not moves and not errors:
+            raise UserError(
+                self.env._("Nothing to invoice up to %(date)s.", date=self.date)
+            )
+        if not errors and not post_errors:
+            return self._action_open_invoices(moves)
+        self.write(
+            {
+                "result": self._result_message(moves, errors, post_errors),
+                "invoice_ids": [Command.set(moves.ids)],
+                "previewed": False,
+            }
+        )
+        return self._reopen()
+
+    def _run_flows(self, errors, post_errors):
+        """Run the chosen invoicing flows; ``errors`` and ``post_errors``
+        are filled as ``service.invoicing`` does."""
         flows = self._flows()
         invoicing = self.env["service.invoicing"]
         moves = self.env["account.move"]
         post = True if self.post else None
-        errors, post_errors = {}, {}
         if "contracts" in flows:
             moves |= invoicing._invoice_contracts(
                 date=self.date,
@@ -116,20 +136,7 @@ class ServiceInvoiceWizard(models.TransientModel):
                 errors=errors,
                 post_errors=post_errors,
             )
-        if not moves and not errors:
-            raise UserError(
-                self.env._("Nothing to invoice up to %(date)s.", date=self.date)
-            )
-        if not errors and not post_errors:
-            return self._action_open_invoices(moves)
-        self.write(
-            {
-                "result": self._result_message(moves, errors, post_errors),
-                "invoice_ids": [Command.set(moves.ids)],
-                "previewed": False,
-            }
-        )
-        return self._reopen()
+        return moves
 
     def _result_message(self, moves, errors, post_errors):
         lines = [self.env._("%(count)s invoice(s) created.", count=len(moves))]
@@ -158,14 +165,7 @@ class ServiceInvoiceWizard(models.TransientModel):
         return self._action_open_invoices(self.invoice_ids)
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Create Service Invoices"),
-        }
+        return reopen_wizard(self, name=self.env._("Create Service Invoices"))
 
     @api.model
     def _action_open_invoices(self, moves):

@@ -48,20 +48,36 @@ class ServiceLotRegister(models.TransientModel):
             raise UserError(
                 self.env._("Type or scan the serial number of the machine.")
             )
-        customer = intervention.partner_id.commercial_partner_id
-        Lot = self.env["stock.lot"].sudo()
-        lot = Lot.search(
-            [
-                ("product_id", "=", self.product_id.id),
-                ("name", "=", serial),
-                ("company_id", "in", (intervention.company_id.id, False)),
-            ],
-            limit=1,
+        lot = self._find_lot(serial)
+        if not lot:
+            lot = self._create_lot(serial)
+        elif not lot.service_partner_id:
+            lot.write(self._site_values())
+        if lot not in intervention.object_ids.lot_id:
+            intervention.object_ids = [
+                Command.create({"lot_id": lot.id, "symptom": self.symptom})
+            ]
+        return True
+
+    def _find_lot(self, serial):
+        """The serial of the product in the job's company, as superuser;
+        refused when it is installed at another customer."""
+        intervention = self.intervention_id
+        lot = (
+            self.env["stock.lot"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "=", self.product_id.id),
+                    ("name", "=", serial),
+                    ("company_id", "in", (intervention.company_id.id, False)),
+                ],
+                limit=1,
+            )
         )
-        if lot and lot.service_partner_id.commercial_partner_id not in (
-            customer,
-            lot.service_partner_id.browse(),
-        ):
+        customer = intervention.partner_id.commercial_partner_id
+        owner = lot.service_partner_id.commercial_partner_id
+        if owner and owner != customer:
             raise UserError(
                 self.env._(
                     "Serial %(serial)s of %(product)s is registered at another "
@@ -70,36 +86,37 @@ class ServiceLotRegister(models.TransientModel):
                     product=self.product_id.display_name,
                 )
             )
-        if not lot:
-            lot = Lot.create(
-                {
-                    "name": serial,
-                    "product_id": self.product_id.id,
-                    "company_id": intervention.company_id.id,
-                    "service_partner_id": customer.id,
-                    "service_address_id": intervention.partner_shipping_id.id,
-                    "service_state": "installed",
-                    "service_to_confirm": True,
-                }
-            )
-            lot.message_post(
-                body=self.env._(
-                    "Registered on site by %(user)s on %(job)s: to be confirmed.",
-                    user=self.env.user.name,
-                    job=intervention.name,
+        return lot
+
+    def _site_values(self):
+        """A serial installed at the job's site, to be confirmed."""
+        intervention = self.intervention_id
+        return {
+            "service_partner_id": intervention.partner_id.commercial_partner_id.id,
+            "service_address_id": intervention.partner_shipping_id.id,
+            "service_state": "installed",
+            "service_to_confirm": True,
+        }
+
+    def _create_lot(self, serial):
+        intervention = self.intervention_id
+        lot = (
+            self.env["stock.lot"]
+            .sudo()
+            .create(
+                dict(
+                    self._site_values(),
+                    name=serial,
+                    product_id=self.product_id.id,
+                    company_id=intervention.company_id.id,
                 )
             )
-        elif not lot.service_partner_id:
-            lot.write(
-                {
-                    "service_partner_id": customer.id,
-                    "service_address_id": intervention.partner_shipping_id.id,
-                    "service_state": "installed",
-                    "service_to_confirm": True,
-                }
+        )
+        lot.message_post(
+            body=self.env._(
+                "Registered on site by %(user)s on %(job)s: to be confirmed.",
+                user=self.env.user.name,
+                job=intervention.name,
             )
-        if lot not in intervention.object_ids.lot_id:
-            intervention.object_ids = [
-                Command.create({"lot_id": lot.id, "symptom": self.symptom})
-            ]
-        return True
+        )
+        return lot
