@@ -7,6 +7,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.service_document_mixin import reopen_wizard
 from ..models.service_write_policy_mixin import ANYONE
 
 PREVIEW_NAMES = 20
@@ -148,7 +149,7 @@ class ServiceProtocolLaunch(models.TransientModel):
         targets = self._targets()
         self._check_targets(targets)
         if self.dry_run:
-            return self._reopen()
+            return reopen_wizard(self)
         batch = self._launch(targets)
         return batch.get_formview_action()
 
@@ -262,13 +263,3 @@ class ServiceProtocolLaunch(models.TransientModel):
                 skipped=skipped,
             )
         return body
-
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-        }
