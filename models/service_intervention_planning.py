@@ -186,16 +186,7 @@ class ServiceInterventionPlanning(models.AbstractModel):
         )
         if not jobs:
             return self.browse()
-        candidates = self.sudo().search_fetch(
-            [
-                ("technician_id", "in", jobs.technician_id.ids),
-                ("state", "in", OPEN_STATES),
-                ("scheduled_start", "<", max(jobs.mapped("scheduled_end"))),
-                ("scheduled_end", ">", min(jobs.mapped("scheduled_start"))),
-                ("id", "not in", self.ids),
-            ],
-            ["technician_id", "scheduled_start", "scheduled_end"],
-        )
+        candidates = jobs._open_jobs_around(exclude=self)
         return candidates.filtered(
             lambda n: any(
                 job.technician_id == n.technician_id
@@ -203,6 +194,20 @@ class ServiceInterventionPlanning(models.AbstractModel):
                 and job.scheduled_end > n.scheduled_start
                 for job in jobs
             )
+        )
+
+    def _open_jobs_around(self, exclude):
+        """The open jobs of these jobs' technicians over their whole span,
+        but ``exclude`` (one query)."""
+        return self.sudo().search_fetch(
+            [
+                ("technician_id", "in", self.technician_id.ids),
+                ("state", "in", OPEN_STATES),
+                ("scheduled_start", "<", max(self.mapped("scheduled_end"))),
+                ("scheduled_end", ">", min(self.mapped("scheduled_start"))),
+                ("id", "not in", exclude.ids),
+            ],
+            ["technician_id", "scheduled_start", "scheduled_end"],
         )
 
     def _recompute_conflicts(self, neighbours):
@@ -320,7 +325,21 @@ class ServiceInterventionPlanning(models.AbstractModel):
     def _busy(self, employees, date_from, date_to, exclude=None):
         """Jobs occupying these technicians between two naive UTC datetimes
         (one query): ``{employee id: Intervals}``."""
-        jobs = self.sudo().search_fetch(
+        jobs = self._jobs_of(employees, date_from, date_to, exclude)
+        busy = defaultdict(list)
+        for job in jobs:
+            busy[job.technician_id.id].append(
+                (job.scheduled_start, job.scheduled_end, self.browse())
+            )
+        return {
+            employee.id: Intervals(busy[employee.id]) for employee in employees._origin
+        }
+
+    @api.model
+    def _jobs_of(self, employees, date_from, date_to, exclude=None):
+        """The jobs, not cancelled, of ``employees`` between two naive UTC
+        datetimes, but ``exclude`` (one query)."""
+        return self.sudo().search_fetch(
             [
                 ("technician_id", "in", employees._origin.ids),
                 ("state", "!=", "cancelled"),
@@ -330,14 +349,6 @@ class ServiceInterventionPlanning(models.AbstractModel):
             ],
             ["technician_id", "scheduled_start", "scheduled_end"],
         )
-        busy = defaultdict(list)
-        for job in jobs:
-            busy[job.technician_id.id].append(
-                (job.scheduled_start, job.scheduled_end, self.browse())
-            )
-        return {
-            employee.id: Intervals(busy[employee.id]) for employee in employees._origin
-        }
 
     @api.model
     def _first_free_slot(

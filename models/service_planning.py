@@ -142,16 +142,8 @@ class ServicePlanning(models.AbstractModel):
         ``contract``): the contract's objects the protocol applies to, the
         contract's usual technician, the event's key."""
         contract = contract or self.env["service.contract"]
-        lots = self._practice_lots(protocol, contract)
         technician = technician or contract.technician_id
-        values = {
-            "partner_id": partner.id,
-            "company_id": (contract.company_id or protocol.company_id).id
-            or self.env.company.id,
-            "protocol_id": protocol.id,
-            "origin": "planned",
-            "object_ids": [Command.create({"lot_id": lot.id}) for lot in lots],
-        }
+        values = self._practice_base_values(protocol, partner, contract)
         if contract:
             values.update(self._contract_practice_values(contract))
         if technician:
@@ -162,6 +154,20 @@ class ServicePlanning(models.AbstractModel):
         if key:
             values["practice_key"] = key
         return values
+
+    @api.model
+    def _practice_base_values(self, protocol, partner, contract):
+        """A planned job of ``protocol`` for ``partner`` in the contract's
+        company, on its objects the protocol applies to."""
+        lots = self._practice_lots(protocol, contract)
+        return {
+            "partner_id": partner.id,
+            "company_id": (contract.company_id or protocol.company_id).id
+            or self.env.company.id,
+            "protocol_id": protocol.id,
+            "origin": "planned",
+            "object_ids": [Command.create({"lot_id": lot.id}) for lot in lots],
+        }
 
     @api.model
     def _contract_practice_values(self, contract):
@@ -274,29 +280,26 @@ class ServicePlanning(models.AbstractModel):
         :return: the created interventions, or a list of values (dry run)
         """
         today = fields.Date.to_date(date) or fields.Date.context_today(self)
-        Contract = self.env["service.contract"]
         contract_ids = self._preventive_contract_ids(contracts)
         remaining = len(contract_ids)
         if commit:
             self.env["ir.cron"]._commit_progress(remaining=remaining)
-        created_ids, planned = [], []
-        customers_done = set()
+        results, customers_done = [], set()
         for batch_ids in split_every(self._batch_size, contract_ids):
-            vals_list = self._plan_batch(
-                Contract.browse(batch_ids), today, horizon_days, customers_done
-            )
-            if dry_run:
-                planned += vals_list
-            elif vals_list:
-                created_ids += self._create_practices(vals_list).ids
+            batch = self.env["service.contract"].browse(batch_ids)
+            vals_list = self._plan_batch(batch, today, horizon_days, customers_done)
+            results += vals_list if dry_run else self._create_practices_of(vals_list)
             remaining -= len(batch_ids)
             if commit and not self._commit_batch(len(batch_ids), remaining):
                 break
             # bounded memory: what a batch read is not kept for the next
             self.env.invalidate_all()
-        if dry_run:
-            return planned
-        return self.env["service.intervention"].browse(created_ids)
+        return results if dry_run else self.env["service.intervention"].browse(results)
+
+    @api.model
+    def _create_practices_of(self, vals_list):
+        """Ids of the jobs created from ``vals_list`` (none: no query)."""
+        return self._create_practices(vals_list).ids if vals_list else []
 
     @api.model
     def _preventive_contract_ids(self, contracts=None):
@@ -377,27 +380,35 @@ class ServicePlanning(models.AbstractModel):
     @api.model
     def _plan_periodic(self, contracts, today, horizon_days):
         """Values of the periodic and contract-start jobs of the contracts."""
-        existing, last_done, open_visits = self._read_visits(contracts)
+        visits = self._read_visits(contracts)
+        existing = visits[0]
         vals_list = []
         for contract in contracts:
             horizon = self._horizon(contract, today, horizon_days)
-            from_done = contract.company_id.service_preventive_next_from == "done_date"
             for protocol in contract.protocol_ids:
-                key = (contract.id, protocol.id)
-                if protocol.trigger == "periodic" and from_done:
-                    if key in open_visits:
-                        continue
-                    dues = self._next_due_from_done(
-                        contract, protocol, last_done.get(key), today, horizon, existing
-                    )
-                else:
-                    dues = self._protocol_due_dates(contract, protocol, today, horizon)
+                dues = self._visit_dues(contract, protocol, today, horizon, visits)
                 vals_list += [
                     self._prepare_preventive_intervention(contract, protocol, due)
                     for due in dues
-                    if (*key, due) not in existing
+                    if (contract.id, protocol.id, due) not in existing
                 ]
         return vals_list
+
+    @api.model
+    def _visit_dues(self, contract, protocol, today, horizon, visits):
+        """The due dates of ``protocol`` on ``contract``: counted from the
+        last done visit for the companies that plan so (none while a visit
+        is open), else from the contract's start."""
+        existing, last_done, open_visits = visits
+        key = (contract.id, protocol.id)
+        from_done = contract.company_id.service_preventive_next_from == "done_date"
+        if protocol.trigger != "periodic" or not from_done:
+            return self._protocol_due_dates(contract, protocol, today, horizon)
+        if key in open_visits:
+            return []
+        return self._next_due_from_done(
+            contract, protocol, last_done.get(key), today, horizon, existing
+        )
 
     @api.model
     def _plan_fiscal(self, contracts, today, horizon_days, customers_done):
@@ -520,28 +531,30 @@ class ServicePlanning(models.AbstractModel):
         """{company id: customer ids} of the customers of ``contracts`` who
         had another contract in that company (running or ended)."""
         seen = defaultdict(set)
+        for contract in self._other_contracts(contracts):
+            seen[contract.company_id.id].add(
+                contract.partner_id.commercial_partner_id.id
+            )
+        return seen
+
+    @api.model
+    def _other_contracts(self, contracts):
+        """The running or ended contracts of the customers of ``contracts``,
+        those excluded."""
         if not contracts:
-            return seen
-        others = (
+            return self.env["service.contract"]
+        customers = contracts.partner_id.commercial_partner_id
+        return (
             self.env["service.contract"]
             .sudo()
             .search(
                 [
-                    (
-                        "partner_id",
-                        "child_of",
-                        contracts.partner_id.commercial_partner_id.ids,
-                    ),
+                    ("partner_id", "child_of", customers.ids),
                     ("state", "in", ("running", "expired", "closed")),
                     ("id", "not in", contracts.ids),
                 ]
             )
         )
-        for contract in others:
-            seen[contract.company_id.id].add(
-                contract.partner_id.commercial_partner_id.id
-            )
-        return seen
 
     @api.model
     def _prepare_new_customer_values(self, protocol, contract, key):
