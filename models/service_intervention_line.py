@@ -4,7 +4,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import format_date, format_datetime
+from odoo.tools import format_date, format_datetime, formatLang
 
 from .selections import COST_GROUPS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
@@ -1191,8 +1191,8 @@ class ServiceInterventionLinePhone(models.Model):
             "%(location)s holds %(available)s of %(product)s, not %(quantity)s.",
             product=product.display_name,
             location=van.display_name,
-            available=max(available, 0.0),
-            quantity=self.quantity or 1.0,
+            available=formatLang(self.env, max(available, 0.0), dp="Product Unit"),
+            quantity=formatLang(self.env, self.quantity or 1.0, dp="Product Unit"),
         )
 
     # ------------------------------------------------------------------
