@@ -9,6 +9,7 @@ A concern of ``service.intervention.line`` (listed in its ``_inherit``)."""
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import formatLang
 
 from .service_write_policy_mixin import SYSTEM, TECHNICIAN
 
@@ -278,6 +279,6 @@ class ServiceInterventionLinePhone(models.AbstractModel):
             "%(location)s holds %(available)s of %(product)s, not %(quantity)s.",
             product=product.display_name,
             location=van.display_name,
-            available=max(available, 0.0),
-            quantity=self.quantity or 1.0,
+            available=formatLang(self.env, max(available, 0.0), dp="Product Unit"),
+            quantity=formatLang(self.env, self.quantity or 1.0, dp="Product Unit"),
         )
