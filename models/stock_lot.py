@@ -354,6 +354,8 @@ class StockLot(models.Model):
         """Fold the ``events`` newer than the last one applied into ``state``
         ({serial: values}); :return: {serial: [chatter lines]}"""
         logs = defaultdict(list)
+        # the serials of a move share the words of their notes
+        words = {}
         for event in events:
             lot = event["lot"]
             values = state[lot]
@@ -363,7 +365,10 @@ class StockLot(models.Model):
                 values["service_last_move_id"].id,
             ):
                 continue
-            logs[lot].append(self._service_event_apply(lot, values, event))
+            key = (event["move"].id, event["date"])
+            if key not in words:
+                words[key] = self._service_event_words(event)
+            logs[lot].append(self._service_event_apply(lot, values, event, words[key]))
         return logs
 
     @api.model
@@ -386,18 +391,14 @@ class StockLot(models.Model):
         )
 
     @api.model
-    def _service_event_apply(self, lot, values, event):
-        """Fold one event into ``values`` and return its chatter line."""
+    def _service_event_apply(self, lot, values, event, words=None):
+        """Fold one event into ``values`` and return its chatter line
+        (``words``: ``_service_event_words(event)``, if known)."""
+        words = words or self._service_event_words(event)
         values["service_last_event_date"] = event["date"]
         values["service_last_move_id"] = event["move"]
         site = event["site"]
         customer = site.commercial_partner_id
-        words = {
-            "customer": customer.display_name,
-            "site": site.display_name,
-            "date": fields.Date.to_date(event["date"]),
-            "origin": self._service_event_origin(event),
-        }
         if event["kind"] == "return":
             values["service_state"] = "returned"
             return self.env._(
@@ -424,6 +425,18 @@ class StockLot(models.Model):
         return self.env._(
             "Installed at %(customer)s, %(site)s on %(date)s (%(origin)s).", **words
         )
+
+    @api.model
+    def _service_event_words(self, event):
+        """What the chatter line of ``event`` says: customer, site, date and
+        the transfer (a link)."""
+        site = event["site"]
+        return {
+            "customer": site.commercial_partner_id.display_name,
+            "site": site.display_name,
+            "date": fields.Date.to_date(event["date"]),
+            "origin": self._service_event_origin(event),
+        }
 
     @api.model
     def _service_event_origin(self, event):
