@@ -271,26 +271,32 @@ class ServiceIntervention(models.Model):
         customer's running assistance contract."""
         contracts = self._running_contracts()
         for intervention in self:
-            customer = intervention.partner_id.commercial_partner_id
-            mine = contracts.filtered(
-                lambda c, i=intervention, customer=customer: (
-                    c.partner_id.commercial_partner_id == customer
-                    and c.company_id == i.company_id
-                )
-            )
+            mine = intervention._customer_contracts(contracts)
             if intervention.contract_id not in mine:
                 intervention.contract_id = intervention._proposed_contract(mine)
+
+    def _customer_contracts(self, contracts):
+        """Of ``contracts``, those of this job's customer and company."""
+        customer = self.partner_id.commercial_partner_id
+        return contracts.filtered(
+            lambda c: (
+                c.partner_id.commercial_partner_id == customer
+                and c.company_id == self.company_id
+            )
+        )
 
     def _running_contracts(self):
         """The running contracts of these jobs' customers, latest first."""
         return self.env["service.contract"].search(
-            [
-                ("partner_id", "child_of", self.partner_id.commercial_partner_id.ids),
-                ("state", "=", "running"),
-                ("company_id", "in", self.company_id.ids),
-            ],
-            order="date_start desc, id desc",
+            self._running_contracts_domain(), order="date_start desc, id desc"
         )
+
+    def _running_contracts_domain(self):
+        return [
+            ("partner_id", "child_of", self.partner_id.commercial_partner_id.ids),
+            ("state", "=", "running"),
+            ("company_id", "in", self.company_id.ids),
+        ]
 
     def _proposed_contract(self, contracts):
         """Of the customer's ``contracts``, the one covering one of the
@@ -391,35 +397,41 @@ class ServiceIntervention(models.Model):
                 )
 
     def _parts_needed(self):
-        """{product: quantity in its unit} of the done part lines not yet
-        taken out of stock."""
+        """{product: quantity in its unit} of the done parts not yet out of stock."""
         needed = defaultdict(float)
-        for line in self.line_ids:
-            if (
+        for line in self._lines_to_take_out():
+            uom = line.uom_id or line.product_id.uom_id
+            needed[line.product_id] += uom._compute_quantity(
+                line.quantity, line.product_id.uom_id
+            )
+        return needed
+
+    def _lines_to_take_out(self):
+        return self.line_ids.filtered(
+            lambda line: (
                 line.line_type == "part"
                 and line.done
                 and not line.stock_move_id
                 and line.product_id.is_storable
-            ):
-                uom = line.uom_id or line.product_id.uom_id
-                needed[line.product_id] += uom._compute_quantity(
-                    line.quantity, line.product_id.uom_id
-                )
-        return needed
+            )
+        )
 
     def _short_parts(self):
         """A sentence per part finishing would take below zero."""
         short = []
-        # technicians may not read quants: only the totals are shown
-        Quant = self.env["stock.quant"].sudo()
-        location = self.location_id.sudo()
         for product, qty in self._parts_needed().items():
-            available = Quant._get_available_quantity(
-                product.sudo(), location, allow_negative=True
-            )
+            available = self._get_available_quantity(product)
             if product.uom_id.compare(qty, available) > 0:
                 short.append(self._short_part(product, qty, available))
         return short
+
+    def _get_available_quantity(self, product):
+        """On hand at the job's location (technicians may not read quants:
+        only the totals are shown)."""
+        Quant = self.env["stock.quant"].sudo()
+        return Quant._get_available_quantity(
+            product.sudo(), self.location_id.sudo(), allow_negative=True
+        )
 
     def _short_part(self, product, qty, available):
         return self.env._(
@@ -470,17 +482,14 @@ class ServiceIntervention(models.Model):
     @api.constrains("actual_start", "actual_end")
     def _check_actual_dates(self):
         for intervention in self:
-            if (
-                intervention.actual_start
-                and intervention.actual_end
-                and intervention.actual_end < intervention.actual_start
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Intervention %(name)s cannot end before it started.",
-                        name=intervention.name,
-                    )
-                )
+            start, end = intervention.actual_start, intervention.actual_end
+            if start and end and end < start:
+                raise ValidationError(intervention._actual_dates_error())
+
+    def _actual_dates_error(self):
+        return self.env._(
+            "Intervention %(name)s cannot end before it started.", name=self.name
+        )
 
     @api.constrains("contract_id", "partner_id")
     def _check_contract_customer(self):
@@ -488,15 +497,16 @@ class ServiceIntervention(models.Model):
             contract = intervention.contract_id
             customer = intervention.partner_id.commercial_partner_id
             if contract and contract.partner_id.commercial_partner_id != customer:
-                raise ValidationError(
-                    self.env._(
-                        "Contract %(contract)s belongs to %(holder)s, not to "
-                        "%(customer)s: choose one of the customer's contracts.",
-                        contract=contract.name,
-                        holder=contract.partner_id.commercial_partner_id.display_name,
-                        customer=customer.display_name,
-                    )
-                )
+                raise ValidationError(intervention._contract_customer_error())
+
+    def _contract_customer_error(self):
+        return self.env._(
+            "Contract %(contract)s belongs to %(holder)s, not to "
+            "%(customer)s: choose one of the customer's contracts.",
+            contract=self.contract_id.name,
+            holder=self.contract_id.partner_id.commercial_partner_id.display_name,
+            customer=self.partner_id.commercial_partner_id.display_name,
+        )
 
     @api.onchange("signature")
     def _onchange_signature(self):
@@ -516,21 +526,32 @@ class ServiceIntervention(models.Model):
         return interventions
 
     def write(self, vals):
-        vals = self._check_sla_write(vals)
-        self._check_allowance_write(vals)
-        self._check_planning_move(vals)
+        vals = self._check_write_vals(vals)
         moves = bool(CONFLICT_FIELDS & vals.keys())
         neighbours = self._conflict_neighbours() if moves else self.browse()
         self._check_signed(vals)
         target, vals = self._stamp_signature(vals)
         result = super(ServiceIntervention, target).write(vals)
+        self._after_write(vals, moves, neighbours)
+        return result
+
+    def _check_write_vals(self, vals):
+        """The SLA, allowance and planning checks of a write; returns the
+        values to write."""
+        vals = self._check_sla_write(vals)
+        self._check_allowance_write(vals)
+        self._check_planning_move(vals)
+        return vals
+
+    def _after_write(self, vals, moves, neighbours):
+        """What follows a write: the lot states, the planning conflicts of
+        the old and new neighbours, who follows the planned work."""
         if "place" in vals:
             self._sync_lot_state()
         if moves:
             self._recompute_conflicts(neighbours | self._conflict_neighbours())
         if {"scheduled_start", "technician_id"} & vals.keys():
             self._follow_planned_work()
-        return result
 
     def unlink(self):
         neighbours = self._conflict_neighbours()
@@ -559,33 +580,34 @@ class ServiceIntervention(models.Model):
         through Re-open (an officer), which asks for a new signature."""
         if self.env.su or is_trusted(self) or not SIGNED_FIELDS & vals.keys():
             return
-        signed = self.filtered("signed_on")
-        if signed:
-            raise UserError(
-                self.env._(
-                    "Intervention %(names)s is signed by the customer: its work, "
-                    "summary and signature cannot change. An officer re-opens it "
-                    "to correct it, and the customer signs again.",
-                    names=", ".join(signed.mapped("name")),
-                )
-            )
+        if signed := self.filtered("signed_on"):
+            raise UserError(signed._signed_error())
+
+    def _signed_error(self):
+        return self.env._(
+            "Intervention %(names)s is signed by the customer: its work, "
+            "summary and signature cannot change. An officer re-opens it "
+            "to correct it, and the customer signs again.",
+            names=", ".join(self.mapped("name")),
+        )
 
     def _stamp_signature(self, vals):
-        """The signing time is the server's: check what the caller sent,
-        then stamp it as the application.
-
-        :return: the records to write on (trusted when signing) and values
-        """
+        """Check what the caller sent, then stamp the server's signing time;
+        return the records to write on (trusted when signing) and values."""
         if "signature" not in vals:
             return self, vals
         self._service_check_write_policy(vals)
         if not vals["signature"]:
             return self._service_trusted(), dict(vals, signed_on=False, signed_by=False)
+        return self._service_trusted(), self._prepare_signature_values(vals)
+
+    def _prepare_signature_values(self, vals):
+        """``vals`` stamped with the signing time and, for one job, the signer."""
         vals = dict(vals)
         vals.setdefault("signed_on", fields.Datetime.now())
         if not vals.get("signed_by") and len(self) == 1 and not self.signed_by:
             vals["signed_by"] = self.partner_id.name
-        return self._service_trusted(), vals
+        return vals
 
     # ------------------------------------------------------------------
     # Actions: the workflow
@@ -684,6 +706,11 @@ class ServiceIntervention(models.Model):
 
     def action_create_invoice(self):
         """Invoice the billable work of these done interventions."""
+        self._check_invoiceable()
+        moves = self._invoice_done_work()
+        return self.env["service.invoice.wizard"]._action_open_invoices(moves)
+
+    def _check_invoiceable(self):
         not_done = self.filtered(lambda i: i.state != "done")
         if not_done:
             raise UserError(
@@ -692,6 +719,8 @@ class ServiceIntervention(models.Model):
                     names=", ".join(not_done.mapped("name")),
                 )
             )
+
+    def _invoice_done_work(self):
         moves = self.env["service.invoicing"]._invoice_work(
             date=ALL_WORK_DATE, interventions=self
         )
@@ -699,7 +728,7 @@ class ServiceIntervention(models.Model):
             raise UserError(
                 self.env._("There is nothing left to invoice on these interventions.")
             )
-        return self.env["service.invoice.wizard"]._action_open_invoices(moves)
+        return moves
 
     def action_send_report(self):
         """Email the intervention report to the customer (mail composer with
@@ -748,13 +777,13 @@ class ServiceIntervention(models.Model):
     def _check_schedulable(self):
         for intervention in self:
             if not intervention.scheduled_start or not intervention.technician_id:
-                raise UserError(
-                    self.env._(
-                        "Set the date and the technician of %(name)s before "
-                        "scheduling it.",
-                        name=intervention.name,
-                    )
-                )
+                raise UserError(intervention._unschedulable_error())
+
+    def _unschedulable_error(self):
+        return self.env._(
+            "Set the date and the technician of %(name)s before scheduling it.",
+            name=self.name,
+        )
 
     def _record_running_timers(self):
         """Timers still running (the job finished from the back office)
@@ -790,29 +819,33 @@ class ServiceIntervention(models.Model):
 
     def _prepare_done(self):
         """Called by ``action_done`` once the work is checked, before it is
-        frozen (the lines can still be changed, under ``trusted``): the
-        planned work left is dropped or moved to a follow-up job, then the
-        prepaid hours and included visits are consumed. ``_preview_done``
-        runs it in a savepoint rolled back to show what the customer pays.
-
-        Extension point: e.g. split a line; call ``super()``."""
+        frozen: the planned work left is dropped or moved to a follow-up job,
+        then the allowances are consumed (``_preview_done`` runs it in a
+        rolled-back savepoint). Extension point: e.g. split a line."""
         self._settle_planned(self.env.context.get("service_planned_lines") or "drop")
         self._consume_allowances()
 
     def _check_reopenable(self):
         """Not invoiced, and re-opened by an officer: the work the customer
         signed for changes."""
+        self._check_not_invoiced()
+        self._check_may_reopen()
+
+    def _check_not_invoiced(self):
         invoiced = self.filtered(
             lambda i: any(line.invoice_status == "invoiced" for line in i.line_ids)
         )
         if invoiced:
-            raise UserError(
-                self.env._(
-                    "Intervention %(names)s is already invoiced: it cannot be "
-                    "re-opened. Cancel its invoice first.",
-                    names=", ".join(invoiced.mapped("name")),
-                )
-            )
+            raise UserError(invoiced._invoiced_reopen_error())
+
+    def _invoiced_reopen_error(self):
+        return self.env._(
+            "Intervention %(names)s is already invoiced: it cannot be "
+            "re-opened. Cancel its invoice first.",
+            names=", ".join(self.mapped("name")),
+        )
+
+    def _check_may_reopen(self):
         if not self._may_reopen():
             raise AccessError(
                 self.env._(
@@ -830,16 +863,16 @@ class ServiceIntervention(models.Model):
 
     def _log_signature_cleared(self):
         for intervention in self.filtered("signed_on"):
-            intervention.message_post(
-                body=self.env._(
-                    "Re-opened by %(user)s: the signature of %(signer)s given on "
-                    "%(date)s is cleared; the customer signs the corrected work "
-                    "again.",
-                    user=self.env.user.name,
-                    signer=intervention.signed_by or "",
-                    date=fields.Datetime.to_string(intervention.signed_on),
-                )
-            )
+            intervention.message_post(body=intervention._signature_cleared_message())
+
+    def _signature_cleared_message(self):
+        return self.env._(
+            "Re-opened by %(user)s: the signature of %(signer)s given on "
+            "%(date)s is cleared; the customer signs the corrected work again.",
+            user=self.env.user.name,
+            signer=self.signed_by or "",
+            date=fields.Datetime.to_string(self.signed_on),
+        )
 
     def _log_parts_stay_delivered(self):
         for intervention in self.filtered(lambda i: i.line_ids.stock_move_id):
@@ -852,31 +885,29 @@ class ServiceIntervention(models.Model):
             )
 
     def _sync_lot_state(self):
-        """Serials follow the intervention: in repair while in house, back
-        installed when the intervention returns on site or ends."""
-        in_house = self.filtered(
-            lambda i: i.place == "in_house" and i.state not in ("done", "cancelled")
-        )
-        lots_in_repair = in_house.object_ids.lot_id.filtered(
-            lambda lot: lot.service_state == "installed"
-        )
-        back = (self - in_house).object_ids.lot_id.filtered(
-            lambda lot: lot.service_state == "in_repair"
-        )
+        """Serials follow the job: in repair while open in house, else installed."""
+        in_house = self._open_in_house()
+        lots_in_repair = in_house._lots_in_state("installed")
+        back = (self - in_house)._lots_in_state("in_repair")
         if lots_in_repair:
             lots_in_repair.sudo().write({"service_state": "in_repair"})
         if back:
             back.sudo().write({"service_state": "installed"})
+
+    def _open_in_house(self):
+        return self.filtered(
+            lambda i: i.place == "in_house" and i.state not in ("done", "cancelled")
+        )
+
+    def _lots_in_state(self, state):
+        return self.object_ids.lot_id.filtered(lambda lot: lot.service_state == state)
 
     # ------------------------------------------------------------------
     # Protocol
     # ------------------------------------------------------------------
     def _check_protocol_applicable(self):
         self.ensure_one()
-        if not self.protocol_id:
-            raise UserError(
-                self.env._("Choose the protocol to apply on %(name)s.", name=self.name)
-            )
+        self._check_has_protocol()
         self._check_state(
             ("draft", "scheduled", "in_progress"),
             self.env._(
@@ -884,70 +915,89 @@ class ServiceIntervention(models.Model):
             ),
         )
 
+    def _check_has_protocol(self):
+        if not self.protocol_id:
+            raise UserError(
+                self.env._("Choose the protocol to apply on %(name)s.", name=self.name)
+            )
+
     def _protocol_line_values(self):
-        """Values of the lines of the protocol's steps (and their parts) not
-        yet applied to this job's objects."""
+        """Values of the protocol's step lines (and their parts) not yet
+        applied to this job's objects."""
         self.ensure_one()
-        protocol = self.protocol_id
-        applied = {
+        applied = self._applied_steps()
+        vals_list = []
+        for obj in self._protocol_objects(self.protocol_id):
+            vals_list += self._protocol_object_line_values(obj, applied)
+        return vals_list
+
+    def _applied_steps(self):
+        """{(step, object)} of the protocol lines already on the job."""
+        return {
             (line.protocol_step_id, line.object_id)
             for line in self.line_ids
             if line.protocol_step_id
         }
+
+    def _protocol_object_line_values(self, obj, applied):
+        """Values of the lines of the steps not yet ``applied`` on ``obj``."""
         vals_list = []
-        for obj in self._protocol_objects(protocol):
-            for step in protocol.step_ids:
-                if (step, obj) in applied:
-                    continue
+        for step in self.protocol_id.step_ids:
+            if (step, obj) not in applied:
                 vals_list.append(self._prepare_step_line(step, "activity", obj))
                 if step.product_id:
                     vals_list.append(self._prepare_step_line(step, "part", obj))
         return vals_list
 
     def _protocol_objects(self, protocol):
-        """The objects a protocol's steps are done on: those of the product
-        categories it applies to, else every object (a revision of each
-        boiler), else none when the job has no object."""
+        """Objects of the protocol's categories, else all, else one empty object."""
         self.ensure_one()
         objects = self.object_ids
-        if protocol.product_categ_ids:
-            categories = protocol.product_categ_ids.ids
-            objects = (
-                objects.filtered_domain(
-                    [("product_id.categ_id", "child_of", categories)]
-                )
-                or objects
-            )
+        categories = protocol.product_categ_ids
+        if categories:
+            domain = [("product_id.categ_id", "child_of", categories.ids)]
+            objects = objects.filtered_domain(domain) or objects
         return objects or [self.object_ids.browse()]
 
     def _prepare_step_line(self, step, line_type, obj):
-        self.ensure_one()
-        # the job's to-do: planned on the job's day, for its technician, done
-        # (billed, taken out of stock) once the technician confirms it
-        values = {
+        return {
             "intervention_id": self.id,
-            "line_type": line_type,
             "protocol_step_id": step.id,
+            "line_type": line_type,
+            "sequence": step.sequence,
+            **self._prepare_step_todo(obj),
+            **self._step_work_values(step, line_type),
+        }
+
+    def _prepare_step_todo(self, obj):
+        """The job's to-do on ``obj``: on its day, for its technician, done
+        (billed, out of stock) once confirmed."""
+        return {
             "object_id": obj.id,
             "object_lot_id": obj.lot_id.id,
-            "sequence": step.sequence,
             "done": False,
             "date": self._planned_date(),
             "employee_id": self.technician_id.id,
         }
-        values.update(self._step_work_values(step, line_type))
-        return values
 
     @api.model
     def _step_work_values(self, step, line_type):
         """The work of a step: its activity, else its spare part."""
         if line_type == "activity":
-            return {
-                "name": step.name,
-                "activity_type_id": step.activity_type_id.id,
-                "quantity": step.planned_hours,
-                "note": step.instructions,
-            }
+            return self._step_activity_values(step)
+        return self._step_part_values(step)
+
+    @api.model
+    def _step_activity_values(self, step):
+        return {
+            "name": step.name,
+            "activity_type_id": step.activity_type_id.id,
+            "quantity": step.planned_hours,
+            "note": step.instructions,
+        }
+
+    @api.model
+    def _step_part_values(self, step):
         return {
             "name": step.product_id.display_name,
             "product_id": step.product_id.id,
