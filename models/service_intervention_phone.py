@@ -77,18 +77,23 @@ class ServiceInterventionPhone(models.AbstractModel):
     @api.depends_context("uid")
     def _compute_timer(self):
         now = fields.Datetime.now()
+        by_job = self._my_timers_by_job()
+        for intervention in self:
+            timer = by_job.get(intervention)
+            intervention.timer_state = self._timer_state(timer)
+            intervention.timer_hours = timer._hours(now) if timer else 0.0
+
+    def _my_timers_by_job(self):
         timers = self.env["service.intervention.timer"].search(
             [("intervention_id", "in", self.ids), ("user_id", "=", self.env.uid)]
         )
-        by_job = {timer.intervention_id: timer for timer in timers}
-        for intervention in self:
-            timer = by_job.get(intervention)
-            if not timer:
-                intervention.timer_state = "stopped"
-                intervention.timer_hours = 0.0
-                continue
-            intervention.timer_state = "running" if timer.date_running else "paused"
-            intervention.timer_hours = timer._hours(now)
+        return {timer.intervention_id: timer for timer in timers}
+
+    @api.model
+    def _timer_state(self, timer):
+        if not timer:
+            return "stopped"
+        return "running" if timer.date_running else "paused"
 
     @api.depends_context("tz")
     def _compute_day_rank(self):
@@ -114,15 +119,16 @@ class ServiceInterventionPhone(models.AbstractModel):
         # it; the time on 24 hours (the card's big "09:00")
         date_format = get_lang(self.env).date_format
         for intervention in self:
-            intervention.schedule_label = intervention._schedule_label(
-                tz, today, date_format
-            )
-            site = intervention.partner_shipping_id or intervention.partner_id
-            intervention.site_address = intervention._site_address(site)
-            intervention.site_phone = (
-                site.phone or intervention.partner_id.phone or False
-            )
-            intervention.objects_label = intervention._objects_label()
+            intervention.update(intervention._phone_labels(tz, today, date_format))
+
+    def _phone_labels(self, tz, today, date_format):
+        site = self.partner_shipping_id or self.partner_id
+        return {
+            "schedule_label": self._schedule_label(tz, today, date_format),
+            "site_address": self._site_address(site),
+            "site_phone": site.phone or self.partner_id.phone or False,
+            "objects_label": self._objects_label(),
+        }
 
     @api.model
     def _site_address(self, site):
@@ -142,16 +148,15 @@ class ServiceInterventionPhone(models.AbstractModel):
         return label
 
     def _objects_label(self):
-        return (
-            ", ".join(
-                obj.lot_id.display_name
-                and f"{obj.product_id.display_name} ({obj.lot_id.name})"
-                or obj.product_id.display_name
-                for obj in self.object_ids
-                if obj.product_id
-            )
-            or False
-        )
+        labels = [self._object_label(obj) for obj in self.object_ids if obj.product_id]
+        return ", ".join(labels) or False
+
+    @api.model
+    def _object_label(self, obj):
+        """ "product (serial)", or the product alone without a serial."""
+        if obj.lot_id.display_name:
+            return f"{obj.product_id.display_name} ({obj.lot_id.name})"
+        return obj.product_id.display_name
 
     def _user_tz(self):
         return pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
@@ -178,19 +183,22 @@ class ServiceInterventionPhone(models.AbstractModel):
 
     @api.model
     def get_view(self, view_id=None, view_type="form", **options):
-        """A technician works on the jobs he is given: no "New" on the jobs'
-        form, list and cards (the dispatchers, officers, create jobs). A view
-        attribute cannot depend on groups, so it is set here, after the
-        cache."""
+        """No "New" on the jobs' views for a technician (officers create jobs):
+        a view attribute cannot depend on groups, so it is set after the cache."""
         result = super().get_view(view_id, view_type, **options)
         if view_type in JOB_VIEWS and not self.env.user.has_group(
             "service_management.group_service_officer"
         ):
-            arch = etree.fromstring(result["arch"])
-            if arch.tag == view_type:
-                arch.set("create", "0")
-                result["arch"] = etree.tostring(arch, encoding="unicode")
+            result["arch"] = self._arch_without_create(result["arch"], view_type)
         return result
+
+    @api.model
+    def _arch_without_create(self, arch, view_type):
+        node = etree.fromstring(arch)
+        if node.tag != view_type:
+            return arch
+        node.set("create", "0")
+        return etree.tostring(node, encoding="unicode")
 
     # ------------------------------------------------------------------
     # Actions: the timer
@@ -200,14 +208,17 @@ class ServiceInterventionPhone(models.AbstractModel):
         self.ensure_one()
         if self.state in ("draft", "scheduled"):
             self.action_start()
+        self._check_timer_startable()
+        self._run_my_timer()
+        return True
+
+    def _check_timer_startable(self):
         self._check_state(
             ("in_progress",),
             self.env._(
                 "Intervention %(name)s is %(state)s: its timer cannot be started."
             ),
         )
-        self._run_my_timer()
-        return True
 
     def _run_my_timer(self):
         """Create my timer running, or resume it."""
@@ -230,14 +241,18 @@ class ServiceInterventionPhone(models.AbstractModel):
         """Stop my timer: its time becomes my activity line, rounded up to the
         company's minimum increment; the line opens to be checked."""
         self.ensure_one()
+        timer = self._my_running_timer()
+        employee = self._my_employee()
+        line = self._record_timers(timer, employee)
+        return self._line_dialog("activity", line)
+
+    def _my_running_timer(self):
         timer = self._my_timer()
         if not timer:
             raise UserError(
                 self.env._("Your timer on %(name)s is not running.", name=self.name)
             )
-        employee = self._my_employee()
-        line = self._record_timers(timer, employee)
-        return self._line_dialog("activity", line)
+        return timer
 
     # ------------------------------------------------------------------
     # Actions: short dialogs and close-out
@@ -318,17 +333,15 @@ class ServiceInterventionPhone(models.AbstractModel):
 
     def _record_timers(self, timers, employee=None):
         """Stop ``timers`` of this job: each one's time becomes an activity
-        line of its user, rounded up to the company's increment; a timer left
-        running longer than a day records a day, and says so on the job.
-        Return the lines."""
+        line of its user (see ``_timer_hours``). Return the lines."""
         self.ensure_one()
         lines = self.env["service.intervention.line"]
         for timer in timers:
-            lines |= self._record_timer(
-                timer,
-                employee or timer.user_id.sudo()._service_employee(self.company_id),
-            )
+            lines |= self._record_timer(timer, employee or self._timer_employee(timer))
         return lines.with_env(self.env)
+
+    def _timer_employee(self, timer):
+        return timer.user_id.sudo()._service_employee(self.company_id)
 
     def _record_timer(self, timer, employee):
         """Stop ``timer``: its time becomes an activity line of ``employee``
@@ -353,10 +366,8 @@ class ServiceInterventionPhone(models.AbstractModel):
         )
 
     def _timer_hours(self, timer):
-        """The hours ``timer`` records: rounded up to the company's increment,
-        a day at most (which the job's chatter says)."""
-        # times are stored to the second: a timer started and stopped
-        # within the same second still counts (one increment)
+        """The hours ``timer`` records: rounded up to the increment, a day at most."""
+        # stored to the second: a timer stopped within its first second counts
         counted = max(timer._hours(), 1 / 3600)
         hours = timer._round_up(counted, self.company_id.service_time_increment)
         if hours <= MAX_TIMER_HOURS:
@@ -365,15 +376,16 @@ class ServiceInterventionPhone(models.AbstractModel):
         return MAX_TIMER_HOURS
 
     def _log_timer_capped(self, user, counted):
-        self.message_post(
-            body=self.env._(
-                "The timer of %(user)s ran for %(counted)s hours: "
-                "%(hours)s hours are recorded (a day at most on one "
-                "line). Correct the line with the real time.",
-                user=user.name,
-                counted=f"{counted:.2f}",
-                hours=f"{MAX_TIMER_HOURS:g}",
-            )
+        self.message_post(body=self._timer_capped_message(user, counted))
+
+    def _timer_capped_message(self, user, counted):
+        return self.env._(
+            "The timer of %(user)s ran for %(counted)s hours: %(hours)s hours "
+            "are recorded (a day at most on one line). Correct the line with "
+            "the real time.",
+            user=user.name,
+            counted=f"{counted:.2f}",
+            hours=f"{MAX_TIMER_HOURS:g}",
         )
 
     def _log_timer_lost(self, user):
@@ -389,14 +401,15 @@ class ServiceInterventionPhone(models.AbstractModel):
         self.ensure_one()
         employee = self.env.user._service_employee(self.company_id)
         if not employee:
-            raise UserError(
-                self.env._(
-                    "Your user is not linked to an employee of %(company)s: ask "
-                    "your manager to link it, then record your time.",
-                    company=self.company_id.name,
-                )
-            )
+            raise UserError(self._no_employee_error())
         return employee
+
+    def _no_employee_error(self):
+        return self.env._(
+            "Your user is not linked to an employee of %(company)s: ask "
+            "your manager to link it, then record your time.",
+            company=self.company_id.name,
+        )
 
     def _proposed_activity_type(self):
         """The activity of the first protocol step still to tick, else the
@@ -433,18 +446,20 @@ class ServiceInterventionPhone(models.AbstractModel):
     def _line_dialog(self, line_type, line=None):
         """The short dialog adding (or checking) a ``line_type`` line."""
         self.ensure_one()
-        titles = {
-            "activity": self.env._("Hours"),
-            "part": self.env._("Spare Part"),
-            "travel": self.env._("Travel and Mileage"),
-            "mileage": self.env._("Travel and Mileage"),
-        }
         return self._dialog(
-            titles[line_type],
+            self._line_dialog_title(line_type),
             line or self.env["service.intervention.line"],
             view=LINE_KIND_VIEWS[line_type],
             context=self._line_dialog_context(line_type),
         )
+
+    def _line_dialog_title(self, line_type):
+        return {
+            "activity": self.env._("Hours"),
+            "part": self.env._("Spare Part"),
+            "travel": self.env._("Travel and Mileage"),
+            "mileage": self.env._("Travel and Mileage"),
+        }[line_type]
 
     def _line_dialog_context(self, line_type):
         context = {"default_intervention_id": self.id, "default_line_type": line_type}
