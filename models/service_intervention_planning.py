@@ -101,63 +101,70 @@ class ServiceInterventionPlanning(models.AbstractModel):
     # Conflicts
     # ------------------------------------------------------------------
     def _conflict_context(self):
-        """What the conflicts of these jobs are read from: the jobs of their
-        technicians over their span, by technician, and the technicians'
-        working days and leaves."""
+        """What conflicts are read from: the technicians' jobs and availability."""
         date_from = min(self.mapped("scheduled_start"))
         date_to = max(self.mapped("scheduled_end"))
         technicians = self.technician_id._origin
+        others_of = self._others_by_technician(technicians, date_from, date_to)
+        day = timedelta(days=1)
+        availability = self._availability(technicians, date_from - day, date_to + day)
+        return others_of, availability
+
+    def _others_by_technician(self, technicians, date_from, date_to):
+        """{technician id: [jobs]} of ``_jobs_between``."""
         others_of = defaultdict(list)
         for other in self._jobs_between(technicians, date_from, date_to):
             others_of[other.technician_id.id].append(other)
-        availability = self._availability(
-            technicians, date_from - timedelta(days=1), date_to + timedelta(days=1)
-        )
-        return others_of, availability
+        return others_of
 
     def _jobs_between(self, technicians, date_from, date_to):
         """The jobs of ``technicians`` in these jobs' companies overlapping
         the span (one query)."""
         return self.sudo().search_fetch(
-            [
-                ("technician_id", "in", technicians.ids),
-                ("state", "!=", "cancelled"),
-                ("scheduled_start", "<", date_to),
-                ("scheduled_end", ">", date_from),
-                ("company_id", "in", self.company_id._origin.ids),
-            ],
+            self._jobs_between_domain(technicians, date_from, date_to),
             ["name", "technician_id", "scheduled_start", "scheduled_end", "company_id"],
         )
+
+    def _jobs_between_domain(self, technicians, date_from, date_to):
+        return [
+            ("technician_id", "in", technicians.ids),
+            ("state", "!=", "cancelled"),
+            ("scheduled_start", "<", date_to),
+            ("scheduled_end", ">", date_from),
+            ("company_id", "in", self.company_id._origin.ids),
+        ]
 
     def _conflict_reasons(self, others_of, availability):
         """The conflicts of this job, as sentences (see ``_conflict_context``)."""
         self.ensure_one()
         technician = self.technician_id._origin.sudo()
-        reasons = []
-        overlapping = self._overlapping_names(others_of[technician.id])
-        if overlapping:
-            reasons.append(
-                self.env._(
-                    "%(technician)s has another job at that time: %(jobs)s.",
-                    technician=technician.name,
-                    jobs=", ".join(overlapping),
-                )
-            )
-        hours_reason = self._working_hours_reason(technician, availability)
-        if hours_reason:
-            reasons.append(hours_reason)
-        return reasons
+        reasons = [
+            self._overlap_reason(technician, others_of[technician.id]),
+            self._working_hours_reason(technician, availability),
+        ]
+        return [reason for reason in reasons if reason]
+
+    def _overlap_reason(self, technician, others):
+        overlapping = self._overlapping_names(others)
+        if not overlapping:
+            return None
+        return self.env._(
+            "%(technician)s has another job at that time: %(jobs)s.",
+            technician=technician.name,
+            jobs=", ".join(overlapping),
+        )
 
     def _overlapping_names(self, others):
-        start, stop = self.scheduled_start, self.scheduled_end
-        return [
-            other.name
-            for other in others
-            if other.id != self._origin.id
+        return [other.name for other in others if self._overlaps(other)]
+
+    def _overlaps(self, other):
+        """Whether ``other``, another job of the company, overlaps this one."""
+        return (
+            other.id != self._origin.id
             and other.company_id == self.company_id._origin
-            and other.scheduled_start < stop
-            and other.scheduled_end > start
-        ]
+            and other.scheduled_start < self.scheduled_end
+            and other.scheduled_end > self.scheduled_start
+        )
 
     def _working_hours_reason(self, technician, availability):
         """Why the job's time is not the technician's working time, or None."""
@@ -179,36 +186,40 @@ class ServiceInterventionPlanning(models.AbstractModel):
         return None
 
     def _conflict_neighbours(self):
-        """Open jobs of the same technicians overlapping these (one query):
-        their conflicts change when these move."""
+        """The open jobs whose conflicts change when these move (one query)."""
         jobs = self.filtered(
             lambda i: i.technician_id and i.scheduled_start and i.scheduled_end
         )
         if not jobs:
             return self.browse()
         candidates = jobs._open_jobs_around(exclude=self)
-        return candidates.filtered(
-            lambda n: any(
-                job.technician_id == n.technician_id
-                and job.scheduled_start < n.scheduled_end
-                and job.scheduled_end > n.scheduled_start
-                for job in jobs
-            )
+        return candidates.filtered(lambda n: n._overlaps_one_of(jobs))
+
+    def _overlaps_one_of(self, jobs):
+        """Whether one of ``jobs`` of the same technician overlaps this one."""
+        return any(
+            job.technician_id == self.technician_id
+            and job.scheduled_start < self.scheduled_end
+            and job.scheduled_end > self.scheduled_start
+            for job in jobs
         )
 
     def _open_jobs_around(self, exclude):
         """The open jobs of these jobs' technicians over their whole span,
         but ``exclude`` (one query)."""
         return self.sudo().search_fetch(
-            [
-                ("technician_id", "in", self.technician_id.ids),
-                ("state", "in", OPEN_STATES),
-                ("scheduled_start", "<", max(self.mapped("scheduled_end"))),
-                ("scheduled_end", ">", min(self.mapped("scheduled_start"))),
-                ("id", "not in", exclude.ids),
-            ],
+            self._open_jobs_around_domain(exclude),
             ["technician_id", "scheduled_start", "scheduled_end"],
         )
+
+    def _open_jobs_around_domain(self, exclude):
+        return [
+            ("technician_id", "in", self.technician_id.ids),
+            ("state", "in", OPEN_STATES),
+            ("scheduled_start", "<", max(self.mapped("scheduled_end"))),
+            ("scheduled_end", ">", min(self.mapped("scheduled_start"))),
+            ("id", "not in", exclude.ids),
+        ]
 
     def _recompute_conflicts(self, neighbours):
         neighbours = neighbours.exists()
@@ -222,27 +233,28 @@ class ServiceInterventionPlanning(models.AbstractModel):
             return
         for intervention in self.filtered(lambda i: i.state in ("done", "cancelled")):
             if intervention._moved_by(vals):
-                raise UserError(
-                    self.env._(
-                        "Intervention %(name)s is %(state)s: it cannot be moved "
-                        "or given to another technician. Reset it to draft or "
-                        "re-open it first.",
-                        name=intervention.name,
-                        state=intervention._state_label(),
-                    )
-                )
+                raise UserError(intervention._unmovable_error())
+
+    def _unmovable_error(self):
+        return self.env._(
+            "Intervention %(name)s is %(state)s: it cannot be moved "
+            "or given to another technician. Reset it to draft or "
+            "re-open it first.",
+            name=self.name,
+            state=self._state_label(),
+        )
 
     def _moved_by(self, vals):
         """Whether ``vals`` moves this job or gives it to someone else."""
         return any(
-            (
-                self[name].id != (vals[name] or False)
-                if name == "technician_id"
-                else self[name] != fields.Datetime.to_datetime(vals[name])
-            )
-            for name in MOVE_FIELDS
-            if name in vals
+            self._is_moved(name, vals[name]) for name in MOVE_FIELDS if name in vals
         )
+
+    def _is_moved(self, name, value):
+        """Whether writing ``value`` on field ``name`` changes it."""
+        if name == "technician_id":
+            return self[name].id != (value or False)
+        return self[name] != fields.Datetime.to_datetime(value)
 
     # ------------------------------------------------------------------
     # Availability of technicians
@@ -285,13 +297,16 @@ class ServiceInterventionPlanning(models.AbstractModel):
     def _employees_by_calendar(self, employees):
         by_calendar = defaultdict(lambda: self.env["hr.employee"].sudo())
         for employee in employees.sudo():
-            calendar = (
-                employee.resource_calendar_id
-                or employee.company_id.resource_calendar_id
-                or self.env.company.resource_calendar_id
-            )
-            by_calendar[calendar] |= employee
+            by_calendar[self._work_calendar(employee)] |= employee
         return by_calendar
+
+    @api.model
+    def _work_calendar(self, employee):
+        return (
+            employee.resource_calendar_id
+            or employee.company_id.resource_calendar_id
+            or self.env.company.resource_calendar_id
+        )
 
     @api.model
     def _working_days(self, attendances, spans):
@@ -326,29 +341,38 @@ class ServiceInterventionPlanning(models.AbstractModel):
         """Jobs occupying these technicians between two naive UTC datetimes
         (one query): ``{employee id: Intervals}``."""
         jobs = self._jobs_of(employees, date_from, date_to, exclude)
-        busy = defaultdict(list)
-        for job in jobs:
-            busy[job.technician_id.id].append(
-                (job.scheduled_start, job.scheduled_end, self.browse())
-            )
+        busy = jobs._spans_by_technician()
         return {
             employee.id: Intervals(busy[employee.id]) for employee in employees._origin
         }
+
+    def _spans_by_technician(self):
+        """{technician id: [(start, end, no record)]} of these jobs."""
+        busy = defaultdict(list)
+        for job in self:
+            busy[job.technician_id.id].append(
+                (job.scheduled_start, job.scheduled_end, self.browse())
+            )
+        return busy
 
     @api.model
     def _jobs_of(self, employees, date_from, date_to, exclude=None):
         """The jobs, not cancelled, of ``employees`` between two naive UTC
         datetimes, but ``exclude`` (one query)."""
         return self.sudo().search_fetch(
-            [
-                ("technician_id", "in", employees._origin.ids),
-                ("state", "!=", "cancelled"),
-                ("scheduled_start", "<", date_to),
-                ("scheduled_end", ">", date_from),
-                ("id", "not in", (exclude or self.browse()).ids),
-            ],
+            self._jobs_of_domain(employees, date_from, date_to, exclude),
             ["technician_id", "scheduled_start", "scheduled_end"],
         )
+
+    @api.model
+    def _jobs_of_domain(self, employees, date_from, date_to, exclude):
+        return [
+            ("technician_id", "in", employees._origin.ids),
+            ("state", "!=", "cancelled"),
+            ("scheduled_start", "<", date_to),
+            ("scheduled_end", ">", date_from),
+            ("id", "not in", (exclude or self.browse()).ids),
+        ]
 
     @api.model
     def _first_free_slot(
