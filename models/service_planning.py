@@ -65,20 +65,21 @@ class ServicePlanning(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _protocol_due_dates(self, contract, protocol, date_from, date_to):
-        """Due dates of ``protocol`` on ``contract`` between the two dates.
+        """Due dates of ``protocol`` on ``contract`` between the two dates."""
+        dates = self._trigger_dates(contract, protocol, date_from, date_to)
+        last = min(date_to, contract.date_end or date_to)
+        return [due for due in dates if date_from <= due <= last]
 
-        A periodic protocol is due every interval after the contract start; a
-        contract-start protocol is due once, on the start date.
-        """
+    @api.model
+    def _trigger_dates(self, contract, protocol, date_from, date_to):
+        """A periodic protocol is due every interval after the contract start
+        (up to ``date_to``); a contract-start protocol once, on the start."""
         start = contract.date_start
         if protocol.trigger == "contract_start":
-            dates = [start]
-        elif protocol.trigger == "periodic" and protocol.interval_number > 0:
-            dates = self._periodic_dates(protocol, start, date_from, date_to)
-        else:
-            return []
-        last = contract.date_end or date_to
-        return [due for due in dates if date_from <= due <= min(date_to, last)]
+            return [start]
+        if protocol.trigger == "periodic" and protocol.interval_number > 0:
+            return self._periodic_dates(protocol, start, date_from, date_to)
+        return []
 
     @api.model
     def _periodic_dates(self, protocol, start, date_from, date_to):
@@ -102,12 +103,10 @@ class ServicePlanning(models.AbstractModel):
 
     @api.model
     def _next_due_from_done(self, contract, protocol, last_done, today, date_to, taken):
-        """The next visit counted from the last done one (or from the
-        contract start): one interval later, today when already overdue,
-        skipping a date already used (a cancelled visit)."""
+        """One interval after the last done visit (or the contract start), today
+        when overdue, skipping a date already used (a cancelled visit)."""
         step = interval_delta(protocol.interval_number, protocol.interval_type)
-        due = (last_done or contract.date_start) + step
-        due = max(due, today)
+        due = max((last_done or contract.date_start) + step, today)
         while (contract.id, protocol.id, due) in taken:
             due += step
         last = min(date_to, contract.date_end or date_to)
@@ -157,17 +156,23 @@ class ServicePlanning(models.AbstractModel):
 
     @api.model
     def _practice_base_values(self, protocol, partner, contract):
-        """A planned job of ``protocol`` for ``partner`` in the contract's
-        company, on its objects the protocol applies to."""
-        lots = self._practice_lots(protocol, contract)
+        """A planned job of ``protocol`` for ``partner`` on its objects."""
         return {
             "partner_id": partner.id,
-            "company_id": (contract.company_id or protocol.company_id).id
-            or self.env.company.id,
+            "company_id": self._practice_company(protocol, contract).id,
             "protocol_id": protocol.id,
             "origin": "planned",
-            "object_ids": [Command.create({"lot_id": lot.id}) for lot in lots],
+            "object_ids": self._practice_object_commands(protocol, contract),
         }
+
+    @api.model
+    def _practice_object_commands(self, protocol, contract):
+        lots = self._practice_lots(protocol, contract)
+        return [Command.create({"lot_id": lot.id}) for lot in lots]
+
+    @api.model
+    def _practice_company(self, protocol, contract):
+        return contract.company_id or protocol.company_id or self.env.company
 
     @api.model
     def _contract_practice_values(self, contract):
@@ -217,16 +222,20 @@ class ServicePlanning(models.AbstractModel):
     def _create_practices(self, vals_list):
         """Create the jobs in one ``create`` and apply their protocol in
         one batch of work lines."""
-        # the launch, key and due date of a practice are the application's
-        Intervention = trusted(self.env["service.intervention"])
-        # a duplicate is expected here (a concurrent run): not a bad query
-        try:
-            with _duplicate_expected(), self.env.cr.savepoint():
-                interventions = Intervention.create(vals_list)
-        except psycopg2.errors.UniqueViolation:
-            interventions = self._create_practices_one_by_one(vals_list)
+        interventions = self._create_practices_at_once(vals_list)
         interventions.filtered("protocol_id").action_apply_protocol()
         return interventions.with_env(self.env)
+
+    @api.model
+    def _create_practices_at_once(self, vals_list):
+        """One ``create``, else one by one (a concurrent run created some)."""
+        # the launch, key and due date of a practice are the application's
+        Intervention = trusted(self.env["service.intervention"])
+        try:
+            with _duplicate_expected(), self.env.cr.savepoint():
+                return Intervention.create(vals_list)
+        except psycopg2.errors.UniqueViolation:
+            return self._create_practices_one_by_one(vals_list)
 
     @api.model
     def _create_practices_one_by_one(self, vals_list):
@@ -252,13 +261,9 @@ class ServicePlanning(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _cron_service_preventive(self, date=None):
-        """Create the preventive interventions and fiscal-period practices
-        due within each company's horizon, never twice for the same event.
-        From the scheduled action, each batch of contracts is committed with
-        the cron's progress.
-
-        :return: the created interventions
-        """
+        """Create the preventive jobs and fiscal-period practices due within
+        each company's horizon, never twice for the same event; from the
+        scheduled action, each batch is committed with the cron's progress."""
         commit = bool(self.env.context.get("ir_cron_progress_id"))
         return self._generate_preventive(date=date, commit=commit)
 
@@ -314,16 +319,14 @@ class ServicePlanning(models.AbstractModel):
 
     @api.model
     def _commit_batch(self, done, remaining):
-        """Commit a batch with the cron's progress; False when the time is
-        up with contracts left for the next run."""
+        """Commit a batch with the cron's progress; False when time is up."""
         time_left = self.env["ir.cron"]._commit_progress(done, remaining=remaining)
         if remaining and not time_left:
             _logger.info(
                 "preventive planning: time is up, %s contracts left for the next run",
                 remaining,
             )
-            return False
-        return True
+        return not (remaining and not time_left)
 
     @api.model
     def _horizon(self, contract, today, horizon_days):
@@ -438,13 +441,17 @@ class ServicePlanning(models.AbstractModel):
         values = self._prepare_practice_values(
             protocol, contract.partner_id, contract=contract, due=start, key=key
         )
+        values["description"] = self._fiscal_description(protocol, start)
+        return values
+
+    @api.model
+    def _fiscal_description(self, protocol, start):
         text = self.env._(
             "%(protocol)s for the fiscal period starting on %(date)s.",
             protocol=protocol.name,
             date=format_date(self.env, start),
         )
-        values["description"] = paragraph(text)
-        return values
+        return paragraph(text)
 
     @api.model
     def _fiscal_events(self, contract, today, horizon_days):
@@ -465,13 +472,10 @@ class ServicePlanning(models.AbstractModel):
     def _taken_keys(self, candidates):
         """(protocol id, practice key) of ``candidates`` (keyed by (protocol,
         key)) some job already holds (one query)."""
-        jobs = (
-            self.env["service.intervention"]
-            .sudo()
-            .search_fetch(
-                [("practice_key", "in", [key for _p, key in candidates])],
-                ["protocol_id", "practice_key"],
-            )
+        Intervention = self.env["service.intervention"].sudo()
+        jobs = Intervention.search_fetch(
+            [("practice_key", "in", [key for _p, key in candidates])],
+            ["protocol_id", "practice_key"],
         )
         return {(job.protocol_id.id, job.practice_key) for job in jobs}
 
@@ -543,32 +547,32 @@ class ServicePlanning(models.AbstractModel):
         those excluded."""
         if not contracts:
             return self.env["service.contract"]
+        Contract = self.env["service.contract"].sudo()
+        return Contract.search(self._other_contracts_domain(contracts))
+
+    @api.model
+    def _other_contracts_domain(self, contracts):
         customers = contracts.partner_id.commercial_partner_id
-        return (
-            self.env["service.contract"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "child_of", customers.ids),
-                    ("state", "in", ("running", "expired", "closed")),
-                    ("id", "not in", contracts.ids),
-                ]
-            )
-        )
+        return [
+            ("partner_id", "child_of", customers.ids),
+            ("state", "in", ("running", "expired", "closed")),
+            ("id", "not in", contracts.ids),
+        ]
 
     @api.model
     def _prepare_new_customer_values(self, protocol, contract, key):
+        start = contract.date_start
         values = self._prepare_practice_values(
-            protocol,
-            contract.partner_id,
-            contract=contract,
-            due=contract.date_start,
-            key=key,
+            protocol, contract.partner_id, contract=contract, due=start, key=key
         )
+        values["description"] = self._new_customer_description(protocol, contract)
+        return values
+
+    @api.model
+    def _new_customer_description(self, protocol, contract):
         text = self.env._(
             "%(protocol)s for the new customer %(customer)s.",
             protocol=protocol.name,
             customer=contract.partner_id.commercial_partner_id.name,
         )
-        values["description"] = paragraph(text)
-        return values
+        return paragraph(text)
