@@ -76,6 +76,8 @@ WORK_FIELDS = {
     "unit_cost",
     "done",
 }
+# a line's work, or the job it belongs to
+LINE_FIELDS = WORK_FIELDS | {"intervention_id"}
 
 
 class ServiceInterventionLine(models.Model):
@@ -315,19 +317,18 @@ class ServiceInterventionLine(models.Model):
     def _compute_object_id(self):
         """The object of the chosen serial, else the job's only object."""
         for line in self:
-            if line.intervention_id and line._is_frozen():
-                continue
-            objects = line.intervention_id.object_ids
-            if line.object_lot_id:
-                match = objects.filtered(
-                    lambda o, lot=line.object_lot_id: o.lot_id == lot
-                )[:1]
-                if match:
-                    line.object_id = match
-                    continue
-            if line.object_id and line.object_id in objects:
-                continue
-            line.object_id = objects if len(objects) == 1 else False
+            if not (line.intervention_id and line._is_frozen()):
+                line.object_id = line._proposed_object()
+
+    def _proposed_object(self):
+        objects = self.intervention_id.object_ids
+        if self.object_lot_id:
+            match = objects.filtered(lambda o: o.lot_id == self.object_lot_id)[:1]
+            if match:
+                return match
+        if self.object_id and self.object_id in objects:
+            return self.object_id
+        return objects if len(objects) == 1 else False
 
     @api.depends("done")
     def _compute_execution_state(self):
@@ -378,14 +379,16 @@ class ServiceInterventionLine(models.Model):
     @api.depends("line_type", "activity_type_id", "intervention_id.partner_id")
     def _compute_quantity(self):
         for line in self:
-            if line.quantity:
-                continue
-            if line.line_type == "activity":
-                line.quantity = line.activity_type_id.default_duration
-            elif line.line_type == "mileage":
-                line.quantity = line.intervention_id.partner_id.service_distance_km
-            else:
-                line.quantity = 1.0
+            if not line.quantity:
+                line.quantity = line._default_quantity()
+
+    def _default_quantity(self):
+        """The activity's duration, the customer's distance, else one."""
+        if self.line_type == "activity":
+            return self.activity_type_id.default_duration
+        if self.line_type == "mileage":
+            return self.intervention_id.partner_id.service_distance_km
+        return 1.0
 
     @api.depends("intervention_id.pricelist_id")
     def _compute_price_unit(self):
@@ -451,17 +454,21 @@ class ServiceInterventionLine(models.Model):
 
     def _coverage_for_lot(self, lot):
         self.ensure_one()
-        date = self.date or fields.Date.context_today(self)
-        if (
-            self.line_type in ("activity", "part")
-            and lot.warranty_end_date
-            and date <= lot.warranty_end_date
-        ):
+        if self._under_warranty(lot):
             return 100.0, self.env._(
                 "Warranty until %(date)s",
                 date=format_date(self.env, lot.warranty_end_date),
             )
         return self._contract_coverage()
+
+    def _under_warranty(self, lot):
+        """Whether the work or part of the line is under ``lot``'s warranty."""
+        date = self.date or fields.Date.context_today(self)
+        return (
+            self.line_type in ("activity", "part")
+            and lot.warranty_end_date
+            and date <= lot.warranty_end_date
+        )
 
     def _contract_coverage(self):
         """(percentage, reason) of this work the running contract covers."""
@@ -505,13 +512,15 @@ class ServiceInterventionLine(models.Model):
         """The technician's hourly cost (else the activity's), what an
         expense costs, else the product's cost."""
         if self.line_type == "activity":
-            return (
-                self.employee_id.sudo().hourly_cost
-                or self.activity_type_id.cost_per_hour
-            )
+            return self._hourly_cost()
         if self.line_type == "expense":
             return self.price_unit or self.product_id.standard_price
         return self.product_id.standard_price
+
+    def _hourly_cost(self):
+        return (
+            self.employee_id.sudo().hourly_cost or self.activity_type_id.cost_per_hour
+        )
 
     @api.depends(
         "quantity",
@@ -572,35 +581,39 @@ class ServiceInterventionLine(models.Model):
     )
     def _compute_invoice_status(self):
         for line in self:
-            invoiced = line.invoice_line_ids.filtered(
-                lambda aml: aml.move_id.state != "cancel"
-            )
-            if invoiced:
-                line.invoice_status = "invoiced"
-            elif (
-                line.intervention_id.state == "done"
-                and line.done
-                and line.billable
-                and line.price_subtotal > 0
-            ):
-                line.invoice_status = "to_invoice"
-            else:
-                line.invoice_status = "no"
+            line.invoice_status = line._get_invoice_status()
+
+    def _get_invoice_status(self):
+        if self.invoice_line_ids.filtered(lambda aml: aml.move_id.state != "cancel"):
+            return "invoiced"
+        if self._is_to_invoice():
+            return "to_invoice"
+        return "no"
+
+    def _is_to_invoice(self):
+        """Done billable work of a done job, with something to pay."""
+        return (
+            self.intervention_id.state == "done"
+            and self.done
+            and self.billable
+            and self.price_subtotal > 0
+        )
 
     @api.constrains("quantity", "line_type", "price_unit")
     def _check_quantity_bounds(self):
         for line in self:
             if line.line_type in ("activity", "travel") and line.quantity > 24:
-                raise ValidationError(
-                    self.env._(
-                        "%(line)s: %(hours)s hours on one line is more than a day. "
-                        "Record each day's work on its own line (24 hours at most).",
-                        line=line.name,
-                        hours=f"{line.quantity:g}",
-                    )
-                )
+                raise ValidationError(line._more_than_a_day_error())
             if line.quantity > MAX_QUANTITY or line.price_unit > MAX_PRICE:
                 raise implausible_figures(line)
+
+    def _more_than_a_day_error(self):
+        return self.env._(
+            "%(line)s: %(hours)s hours on one line is more than a day. "
+            "Record each day's work on its own line (24 hours at most).",
+            line=self.name,
+            hours=f"{self.quantity:g}",
+        )
 
     # ------------------------------------------------------------------
     # CRUD: done or invoiced work is not edited
@@ -622,15 +635,16 @@ class ServiceInterventionLine(models.Model):
     def _check_editable(self, fnames=None):
         if is_trusted(self):
             return
-        if fnames is not None and not (
-            set(fnames) & (WORK_FIELDS | {"intervention_id"})
-        ):
+        if fnames is not None and not set(fnames) & LINE_FIELDS:
             return
-        problem = (
+        if problem := self._edit_problem():
+            raise UserError(problem)
+
+    def _edit_problem(self):
+        """Why the work of these lines cannot change, or False."""
+        return (
             self._invoiced_problem() or self._closed_problem() or self._moved_problem()
         )
-        if problem:
-            raise UserError(problem)
 
     def _invoiced_problem(self):
         invoiced = self.filtered(lambda line: line.invoice_status == "invoiced")
@@ -664,77 +678,81 @@ class ServiceInterventionLine(models.Model):
             return
         if fnames is not None and not set(fnames) & WORK_FIELDS:
             return
+        frozen = self._on_signed_days()
+        if frozen:
+            raise UserError(frozen._signed_day_error())
+
+    def _on_signed_days(self):
+        """The activity lines of a work day their technician signed."""
         activities = self.filtered(
             lambda line: line.line_type == "activity" and line.employee_id
         )
         if not activities:
-            return
+            return activities
         signed = activities._signed_days()
-        frozen = activities.filtered(
-            lambda line: (line.employee_id, line.date) in signed
+        return activities.filtered(lambda line: (line.employee_id, line.date) in signed)
+
+    def _signed_day_error(self):
+        return self.env._(
+            "The work day of %(employee)s on %(date)s is signed: its "
+            "hours cannot change.",
+            employee=self[0].employee_id.name,
+            date=format_date(self.env, self[0].date),
         )
-        if frozen:
-            raise UserError(
-                self.env._(
-                    "The work day of %(employee)s on %(date)s is signed: its "
-                    "hours cannot change.",
-                    employee=frozen[0].employee_id.name,
-                    date=format_date(self.env, frozen[0].date),
-                )
-            )
 
     def _signed_days(self):
         """{(employee, day)} of the signed work days of these lines."""
-        days = (
-            self.env["service.work.day"]
-            .sudo()
-            .search(
-                [
-                    ("employee_id", "in", self.employee_id.ids),
-                    ("date", "in", list(set(self.mapped("date")))),
-                    ("signed_on", "!=", False),
-                ]
-            )
-        )
+        WorkDay = self.env["service.work.day"].sudo()
+        days = WorkDay.search(self._signed_days_domain())
         return {(day.employee_id, day.date) for day in days}
+
+    def _signed_days_domain(self):
+        return [
+            ("employee_id", "in", self.employee_id.ids),
+            ("date", "in", list(set(self.mapped("date")))),
+            ("signed_on", "!=", False),
+        ]
 
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def action_return_part(self):
-        """Reverse the stock move of these part lines (the part comes back
-        from the customer to where it left from), so the lines of a re-opened
-        intervention can be changed or deleted."""
+        """Reverse the stock move of these part lines (back to where the part
+        left from), so a re-opened job's lines can be changed or deleted."""
         lines = self.filtered("stock_move_id")
         lines._check_returnable()
-        vals_list = [line._prepare_part_return_values() for line in lines]
-        self._validate_moves(self.env["stock.move"].sudo().create(vals_list))
+        self._validate_moves(lines._create_return_moves())
         trusted(lines).write({"stock_move_id": False})
         lines._log_returns()
         return True
+
+    def _create_return_moves(self):
+        vals_list = [line._prepare_part_return_values() for line in self]
+        return self.env["stock.move"].sudo().create(vals_list)
 
     def _log_returns(self):
         for intervention in self.intervention_id:
             returned = self.filtered(
                 lambda line, i=intervention: line.intervention_id == i
             )
-            intervention.message_post(
-                body=self.env._(
-                    "Spare parts returned to stock: %(parts)s.",
-                    parts=", ".join(returned.mapped("name")),
-                )
-            )
+            intervention.message_post(body=returned._returned_message())
+
+    def _returned_message(self):
+        return self.env._(
+            "Spare parts returned to stock: %(parts)s.",
+            parts=", ".join(self.mapped("name")),
+        )
 
     def _check_returnable(self):
         for line in self:
             if line.intervention_id.state != "in_progress":
-                raise UserError(
-                    self.env._(
-                        "Re-open intervention %(name)s before returning its parts "
-                        "to stock.",
-                        name=line.intervention_id.name,
-                    )
-                )
+                raise UserError(line._not_reopened_error())
+
+    def _not_reopened_error(self):
+        return self.env._(
+            "Re-open intervention %(name)s before returning its parts to stock.",
+            name=self.intervention_id.name,
+        )
 
     # ------------------------------------------------------------------
     # Invoicing hooks (service.invoicing selects, locks, groups and posts)
