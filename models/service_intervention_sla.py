@@ -99,31 +99,28 @@ class ServiceInterventionSla(models.AbstractModel):
         """Deadlines of requests from the contract's commitments at the time
         the request is made; later changes of the contract do not move them."""
         for intervention in self:
-            if intervention.sla_responded_on and (
-                intervention.sla_response_deadline
-                or intervention.sla_resolution_deadline
-            ):
-                # answered: the commitments of the request are history
-                continue
-            response, resolution = intervention._sla_deadlines()
-            intervention.sla_response_deadline = response
-            intervention.sla_resolution_deadline = resolution
+            # answered: the commitments of the request are history
+            if not intervention._sla_answered():
+                response, resolution = intervention._sla_deadlines()
+                intervention.sla_response_deadline = response
+                intervention.sla_resolution_deadline = resolution
+
+    def _sla_answered(self):
+        return self.sla_responded_on and (
+            self.sla_response_deadline or self.sla_resolution_deadline
+        )
 
     def _sla_deadlines(self):
         """(respond by, resolve by) the contract promises for this request."""
         contract = self.contract_id
         if not (self.origin == "request" and contract and self.date_request):
             return False, False
-        response_hours, resolution_hours = contract._sla_hours(self.priority)
         company = self.company_id or self.env.company
-        return (
-            self._sla_plan(company, response_hours),
-            self._sla_plan(company, resolution_hours),
-        )
+        promised = contract._sla_hours(self.priority)
+        return tuple(self._sla_plan(company, hours) for hours in promised)
 
     def _sla_plan(self, company, hours):
-        """The moment ``hours`` working hours of the company's calendar after
-        the request (clock hours without a calendar)."""
+        """The request's time plus ``hours`` of the company's working time."""
         self.ensure_one()
         if not hours:
             return False
@@ -142,15 +139,15 @@ class ServiceInterventionSla(models.AbstractModel):
     def _compute_sla_result(self):
         for intervention in self:
             result, next_deadline, risk = intervention._sla_outcome()
-            if (
-                intervention.sla_result == "breached"
-                and intervention.state != "cancelled"
-            ):
-                # a breach once recorded stays recorded
-                result = "breached"
-            intervention.sla_result = result
+            intervention.sla_result = intervention._sla_recorded_result(result)
             intervention.sla_next_deadline = next_deadline
             intervention.sla_risk_date = risk
+
+    def _sla_recorded_result(self, result):
+        """``result``, but a breach once recorded stays recorded."""
+        if self.sla_result == "breached" and self.state != "cancelled":
+            return "breached"
+        return result
 
     def _sla_outcome(self):
         """What the dates say of the commitments: ``(result, next deadline,
@@ -177,19 +174,20 @@ class ServiceInterventionSla(models.AbstractModel):
     def _compute_sla_state(self):
         now = fields.Datetime.now()
         for intervention in self:
-            deadline = intervention.sla_next_deadline
             intervention.sla_state = intervention._sla_state_at(now)
-            intervention.sla_time_left = (
-                intervention._sla_format_delta(deadline - now)
-                if intervention.sla_result == "pending" and deadline
-                else False
-            )
+            intervention.sla_time_left = intervention._sla_time_left(now)
+
+    def _sla_time_left(self, now):
+        """ "2 d 3 h left" (or late) of a pending request, else False."""
+        deadline = self.sla_next_deadline
+        if self.sla_result == "pending" and deadline:
+            return self._sla_format_delta(deadline - now)
+        return False
 
     def _sla_state_at(self, now):
         """The result, or for a pending request where it stands ``now``."""
-        state = self.sla_result or "none"
-        if state != "pending":
-            return state
+        if self.sla_result != "pending":
+            return self.sla_result or "none"
         if self.sla_next_deadline and now > self.sla_next_deadline:
             return "breached"
         if self.sla_risk_date and now >= self.sla_risk_date:
@@ -197,18 +195,18 @@ class ServiceInterventionSla(models.AbstractModel):
         return "on_track"
 
     def _sla_format_delta(self, delta):
+        span = self._sla_span(delta)
+        if delta.total_seconds() < 0:
+            return self.env._("%(span)s late", span=span)
+        return self.env._("%(span)s left", span=span)
+
+    def _sla_span(self, delta):
         minutes = int(abs(delta.total_seconds()) // 60)
         days, minutes = divmod(minutes, 24 * 60)
         hours, minutes = divmod(minutes, 60)
         if days:
-            span = self.env._("%(days)s d %(hours)s h", days=days, hours=hours)
-        else:
-            span = self.env._(
-                "%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes
-            )
-        if delta.total_seconds() < 0:
-            return self.env._("%(span)s late", span=span)
-        return self.env._("%(span)s left", span=span)
+            return self.env._("%(days)s d %(hours)s h", days=days, hours=hours)
+        return self.env._("%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes)
 
     def _search_sla_state(self, operator, value):
         if operator not in ("in", "not in"):
@@ -236,16 +234,26 @@ class ServiceInterventionSla(models.AbstractModel):
     # Steps of the intervention's write and actions
     # ------------------------------------------------------------------
     def _check_sla_write(self, vals):
-        """Refuse what only the actions write, log a new request date of an
-        answered request with its reason; return ``vals`` without the reason
-        (asked by the form, never stored)."""
+        """Refuse what only the actions write; log a new request date."""
         reason = (vals.get("date_request_reason") or "").strip()
         if "date_request" in vals and not (self.env.su or is_trusted(self)):
             self._service_check_write_policy(vals)
             self._log_request_date_change(vals["date_request"], reason)
-        if "date_request_reason" in vals:
-            vals = dict(vals)
-            del vals["date_request_reason"]
+        vals = self._without_request_reason(vals)
+        self._check_responded_write(vals)
+        return vals
+
+    @api.model
+    def _without_request_reason(self, vals):
+        """``vals`` without the reason for a new request date (asked by the
+        form, never stored)."""
+        if "date_request_reason" not in vals:
+            return vals
+        vals = dict(vals)
+        del vals["date_request_reason"]
+        return vals
+
+    def _check_responded_write(self, vals):
         if "sla_responded_on" in vals and not is_trusted(self):
             raise UserError(
                 self.env._(
@@ -253,25 +261,25 @@ class ServiceInterventionSla(models.AbstractModel):
                     "started: schedule or start it instead of writing the date."
                 )
             )
-        return vals
 
     def _log_request_date_change(self, date_request, reason):
         """The request date of an answered request changes with a reason,
         logged on the job; its deadlines stay as they are."""
         answered = self.filtered("sla_responded_on")
         if answered and not reason:
-            raise UserError(
-                self.env._(
-                    "Request %(names)s is already answered: enter the reason "
-                    "for changing its request date. Its response and "
-                    "resolution deadlines, and a breach already recorded, "
-                    "stay as they are.",
-                    names=", ".join(answered.mapped("name")),
-                )
-            )
+            raise UserError(answered._no_reason_error())
         new = fields.Datetime.to_datetime(date_request)
         for job in answered.filtered(lambda i: i.date_request != new):
             job._log_new_request_date(new, reason)
+
+    def _no_reason_error(self):
+        return self.env._(
+            "Request %(names)s is already answered: enter the reason "
+            "for changing its request date. Its response and "
+            "resolution deadlines, and a breach already recorded, "
+            "stay as they are.",
+            names=", ".join(self.mapped("name")),
+        )
 
     def _log_new_request_date(self, new, reason):
         self.message_post(
