@@ -127,17 +127,7 @@ class ServiceInterventionAllowance(models.AbstractModel):
     def _prepaid_hours_lines(self):
         """The labour of these jobs prepaid hours may cover, in the order it
         consumes them."""
-        lines = self.line_ids.filtered(
-            lambda line: (
-                line.line_type == "activity"
-                and line.done
-                and line.billable
-                and line.quantity > 0
-                and line.coverage_pct < 100
-                and not line.allowance_hours
-                and line.intervention_id.contract_id.allowance_hours
-            )
-        )
+        lines = self.line_ids.filtered(lambda line: line._may_use_prepaid_hours())
         return lines.sorted(
             lambda line: (line.date, line.intervention_id.id, line.sequence, line.id)
         )
@@ -145,15 +135,26 @@ class ServiceInterventionAllowance(models.AbstractModel):
     def _consume_included_visits(self, usage, buckets):
         """Count the on-site visits of these jobs as their contracts' included
         visits while some are left in ``usage`` (updated, as ``buckets``)."""
-        visits = self.filtered(
+        visits = self._included_visit_candidates()
+        for job in visits.sorted(lambda i: (i._first_work_date(), i.id)):
+            job._consume_included_visit(usage, buckets)
+
+    def _included_visit_candidates(self):
+        """The on-site jobs of contracts with included visits, not yet counted."""
+        return self.filtered(
             lambda i: (
                 i.contract_id.allowance_visits
                 and i.place == "on_site"
                 and not i.allowance_visit
             )
         )
-        for job in visits.sorted(lambda i: (i._first_work_date(), i.id)):
-            job._consume_included_visit(usage, buckets)
+
+    def _included_visit_reason(self):
+        return self.env._(
+            "Included visit: %(left)s of %(total)s left",
+            left=self.allowance_visits_left,
+            total=self.contract_id.allowance_visits,
+        )
 
     def _consume_included_visit(self, usage, buckets):
         """Count this job as one of its contract's included visits when one
@@ -181,9 +182,11 @@ class ServiceInterventionAllowance(models.AbstractModel):
         """Give back what these re-opened interventions consumed: done again,
         they consume what is left then."""
         self.line_ids._allowance_release_hours()
-        visits = self.filtered("allowance_visit")
-        if visits:
-            trusted(visits).write(
+        self.filtered("allowance_visit")._allowance_release_visits()
+
+    def _allowance_release_visits(self):
+        if self:
+            trusted(self).write(
                 {
                     "allowance_visit": False,
                     "allowance_visits_left": 0,

@@ -69,20 +69,39 @@ class ServiceInterventionLineAllowance(models.AbstractModel):
         """(100, reason) when prepaid hours or an included visit pay the
         whole line, else None."""
         self.ensure_one()
+        return self._prepaid_hours_coverage() or self._included_visit_coverage()
+
+    def _prepaid_hours_coverage(self):
         if self.line_type == "activity" and self.allowance_hours:
             return 100.0, self.env._(
                 "Prepaid hours: %(left)s of %(total)s h left after this line",
                 left=f"{self.allowance_left:g}",
                 total=f"{self.allowance_contract_id.allowance_hours:g}",
             )
+        return None
+
+    def _included_visit_coverage(self):
         job = self.intervention_id
         if self.line_type in ("travel", "mileage") and job.allowance_visit:
-            return 100.0, self.env._(
-                "Included visit: %(left)s of %(total)s left",
-                left=job.allowance_visits_left,
-                total=job.contract_id.allowance_visits,
-            )
+            return 100.0, job._included_visit_reason()
         return None
+
+    def _may_use_prepaid_hours(self):
+        """Billed labour not yet paid in full, under prepaid hours."""
+        return (
+            self._is_billed_labour()
+            and self.coverage_pct < 100
+            and not self.allowance_hours
+            and self.intervention_id.contract_id.allowance_hours
+        )
+
+    def _is_billed_labour(self):
+        return (
+            self.line_type == "activity"
+            and self.done
+            and self.billable
+            and self.quantity > 0
+        )
 
     def _check_allowance_change(self, fnames=None):
         if fnames is None or not ALLOWANCE_FIELDS & set(fnames) or is_trusted(self):
@@ -98,23 +117,28 @@ class ServiceInterventionLineAllowance(models.AbstractModel):
         """Clear the prepaid hours these lines used."""
         lines = self.filtered("allowance_hours")
         if lines:
-            trusted(lines).write(
-                {
-                    "allowance_contract_id": False,
-                    "allowance_hours": 0.0,
-                    "allowance_left": 0.0,
-                    "allowance_period_start": False,
-                }
-            )
+            trusted(lines).write(self._allowance_cleared_values())
+
+    def _allowance_cleared_values(self):
+        return {
+            "allowance_contract_id": False,
+            "allowance_hours": 0.0,
+            "allowance_left": 0.0,
+            "allowance_period_start": False,
+        }
 
     def _allowance_overage_values(self, quantity):
-        """The values of the line that bills the ``quantity`` of this line
-        beyond the prepaid hours: the same work, at the same price, covered
-        as the contract covers labour."""
+        """The values of the line billing the ``quantity`` beyond the prepaid
+        hours: the same work at the same price, covered as labour is."""
         self.ensure_one()
-        values = {fname: self[fname] for fname in OVERAGE_FIELDS}
-        values.update({fname: self[fname].id for fname in OVERAGE_RELATIONS})
+        values = self._overage_copied_values()
         values["quantity"] = quantity
         if self.analytic_distribution:
             values["analytic_distribution"] = self.analytic_distribution
+        return values
+
+    def _overage_copied_values(self):
+        """What the overage line copies of this line."""
+        values = {fname: self[fname] for fname in OVERAGE_FIELDS}
+        values.update({fname: self[fname].id for fname in OVERAGE_RELATIONS})
         return values
