@@ -11,7 +11,7 @@ A concern of ``service.intervention`` (listed in its ``_inherit``): its
 ``write`` and ``action_done`` (through ``_prepare_done``) call the steps
 below."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import email_normalize
@@ -92,17 +92,14 @@ class ServiceInterventionExecution(models.AbstractModel):
     def _follow_planned_work(self):
         """Planned work follows the job's day and technician."""
         for intervention in self.filtered(lambda i: i.state in OPEN_STATES):
-            planned = intervention.line_ids.filtered(lambda line: not line.done)
-            if not planned:
-                continue
-            values = intervention._planned_work_values()
-            changed = planned.filtered(
-                lambda line, values=values: (
-                    line.date != values["date"]
-                    or line.employee_id.id
-                    != values.get("employee_id", line.employee_id.id)
-                )
-            )
+            intervention._move_planned_lines()
+
+    def _move_planned_lines(self):
+        """The planned lines of this job go to its day and technician."""
+        planned = self.line_ids.filtered(lambda line: not line.done)
+        if planned:
+            values = self._planned_work_values()
+            changed = planned.filtered(lambda line: line._is_off_plan(values))
             if changed:
                 changed.write(values)
 
@@ -118,11 +115,10 @@ class ServiceInterventionExecution(models.AbstractModel):
         follow-up job (``policy``: ``drop`` or ``follow_up``)."""
         for intervention in self:
             planned = intervention.line_ids.filtered(lambda line: not line.done)
-            if not planned:
-                continue
-            body = intervention._settle_planned_lines(planned, policy)
-            planned.unlink()
-            intervention._message_log(body=body)
+            if planned:
+                body = intervention._settle_planned_lines(planned, policy)
+                planned.unlink()
+                intervention._message_log(body=body)
 
     def _settle_planned_lines(self, planned, policy):
         """Move ``planned`` to a follow-up job (``policy`` ``follow_up``);
@@ -131,9 +127,12 @@ class ServiceInterventionExecution(models.AbstractModel):
         if policy != "follow_up":
             return self.env._("Planned work not done, dropped: %(lines)s.", lines=names)
         follow_up = self._create_follow_up(planned)
+        return follow_up._moved_here_message(names)
+
+    def _moved_here_message(self, names):
         return self.env._(
             "Planned work not done, moved to %(job)s: %(lines)s.",
-            job=follow_up.name,
+            job=self.name,
             lines=names,
         )
 
@@ -143,9 +142,8 @@ class ServiceInterventionExecution(models.AbstractModel):
         self.ensure_one()
         # the add-on's own bookkeeping of the close: the technician who
         # closes may not plan jobs (protocol, schedule) himself
-        follow_up = self._service_trusted().create(
-            self._prepare_follow_up_values(planned)
-        )
+        values = self._prepare_follow_up_values(planned)
+        follow_up = self._service_trusted().create(values)
         return follow_up.with_env(self.env)
 
     def _prepare_follow_up_values(self, planned):
@@ -175,13 +173,15 @@ class ServiceInterventionExecution(models.AbstractModel):
     def _prepare_follow_up_line_values(self, line):
         """The values of the follow-up job's copy of planned ``line``."""
         values = {
-            fname: line[fname].id
-            if isinstance(line[fname], models.BaseModel)
-            else line[fname]
-            for fname in FOLLOW_UP_LINE_FIELDS
+            fname: self._plain_value(line[fname]) for fname in FOLLOW_UP_LINE_FIELDS
         }
         values.update(done=False, note=line.note)
         return values
+
+    @api.model
+    def _plain_value(self, value):
+        """``value`` as written: a record as its id."""
+        return value.id if isinstance(value, models.BaseModel) else value
 
     # ------------------------------------------------------------------
     # What the customer signs, and the report
@@ -207,16 +207,18 @@ class ServiceInterventionExecution(models.AbstractModel):
     def _done_amounts(self):
         return {
             "amount": self.amount_total,
-            "lines": [
-                (
-                    line.name,
-                    line.quantity,
-                    line.price_subtotal,
-                    line.coverage_reason or "",
-                )
-                for line in self.line_ids
-            ],
+            "lines": [self._line_amounts(line) for line in self.line_ids],
         }
+
+    @api.model
+    def _line_amounts(self, line):
+        """(description, quantity, amount, coverage) of ``line``."""
+        return (
+            line.name,
+            line.quantity,
+            line.price_subtotal,
+            line.coverage_reason or "",
+        )
 
     def _send_report(self, email=None):
         """Send the job's report to the customer in one step: to the
@@ -238,29 +240,31 @@ class ServiceInterventionExecution(models.AbstractModel):
         self._mail_report(template, email)
         return True
 
+    def _no_report_email_error(self):
+        return self.env._(
+            "%(customer)s has no email address: enter the address to "
+            "send the report of %(name)s to.",
+            customer=self.partner_id.display_name,
+            name=self.name,
+        )
+
     def _mail_report(self, template, email):
         """Send the report to ``email``, kept on the job, and log it."""
-        if email != self.report_email:
-            trusted(self).write({"report_email": email})
+        self._keep_report_email(email)
         template.send_mail(
             self.id,
             email_values={"email_to": email, "recipient_ids": []},
             email_layout_xmlid="mail.mail_notification_light",
         )
-        self._message_log(
-            body=self.env._("Report sent to %(email)s.", email=email),
-        )
+        self._message_log(body=self.env._("Report sent to %(email)s.", email=email))
+
+    def _keep_report_email(self, email):
+        if email != self.report_email:
+            trusted(self).write({"report_email": email})
 
     def _check_report_email(self, email):
         if not email:
-            raise UserError(
-                self.env._(
-                    "%(customer)s has no email address: enter the address to "
-                    "send the report of %(name)s to.",
-                    customer=self.partner_id.display_name,
-                    name=self.name,
-                )
-            )
+            raise UserError(self._no_report_email_error())
         if not email_normalize(email):
             raise UserError(
                 self.env._(

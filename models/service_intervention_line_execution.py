@@ -66,17 +66,26 @@ class ServiceInterventionLineExecution(models.AbstractModel):
     @api.constrains("quantity", "line_type", "done")
     def _check_part_quantity(self):
         for line in self:
-            # a planned part confirmed at 0 was not used; a part added by
-            # hand is used: its quantity is what left the van
-            if line.line_type == "part" and (
-                line.quantity < 0 or (not line.protocol_step_id and not line.quantity)
-            ):
+            if line._part_quantity_missing():
                 raise ValidationError(
                     self.env._(
                         "%(part)s: enter the quantity used (more than 0).",
                         part=line.name,
                     )
                 )
+
+    def _part_quantity_missing(self):
+        """A planned part confirmed at 0 was not used; a part added by hand
+        is used: its quantity is what left the van."""
+        return self.line_type == "part" and (
+            self.quantity < 0 or (not self.protocol_step_id and not self.quantity)
+        )
+
+    def _is_off_plan(self, values):
+        """Whether this line is not on the day and technician of ``values``."""
+        return self.date != values["date"] or self.employee_id.id != values.get(
+            "employee_id", self.employee_id.id
+        )
 
     def _confirmed_by(self, vals):
         """The planned lines ``vals`` confirms as done without saying when
@@ -86,18 +95,19 @@ class ServiceInterventionLineExecution(models.AbstractModel):
         return self.browse()
 
     def _confirm_values(self, vals):
-        """The date and technician of these planned lines being confirmed
-        as done: today and the user's employee when they work on the job;
-        the job's technician otherwise."""
+        """The date and technician of these planned lines confirmed as done:
+        today, and the user's employee when on the job (else the job's)."""
         values = {}
         if "date" not in vals:
             values["date"] = fields.Date.context_today(self)
-        employee = self.env.user._service_employee(self.company_id)
-        jobs = self.intervention_id
-        if (
-            "employee_id" not in vals
-            and employee
-            and employee in (jobs.technician_id | jobs.technician_ids)
-        ):
+        if "employee_id" not in vals and (employee := self._confirming_employee()):
             values["employee_id"] = employee.id
         return values
+
+    def _confirming_employee(self):
+        """The user's employee when it works on these lines' jobs."""
+        employee = self.env.user._service_employee(self.company_id)
+        jobs = self.intervention_id
+        if employee and employee in (jobs.technician_id | jobs.technician_ids):
+            return employee
+        return employee.browse()
