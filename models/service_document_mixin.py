@@ -155,28 +155,34 @@ class ServiceDocumentMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_created_drafts(vals_list)
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self._service_next_name(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def _check_created_drafts(self, vals_list):
         if not is_trusted(self) and any(
             vals.get("state", "draft") != "draft" for vals in vals_list
         ):
-            raise UserError(
-                self.env._(
-                    "A new %(document)s starts as a draft: use its buttons to "
-                    "move it on.",
-                    document=self.env["ir.model"]._get(self._name).name,
-                )
-            )
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code(self._service_sequence_code)
-                    or "/"
-                )
-        return super().create(vals_list)
+            raise UserError(self._service_draft_refusal())
+
+    @api.model
+    def _service_draft_refusal(self):
+        return self.env._(
+            "A new %(document)s starts as a draft: use its buttons to move it on.",
+            document=self.env["ir.model"]._get(self._name).name,
+        )
+
+    @api.model
+    def _service_next_name(self, vals):
+        """The next reference of the sequence, in the company of ``vals``."""
+        company = self.env["res.company"].browse(
+            vals.get("company_id") or self.env.company.id
+        )
+        Sequence = self.env["ir.sequence"].with_company(company)
+        return Sequence.next_by_code(self._service_sequence_code) or "/"
 
     def write(self, vals):
         if "state" in vals and not is_trusted(self):
@@ -185,14 +191,17 @@ class ServiceDocumentMixin(models.AbstractModel):
 
     def _service_refusal(self, fname, rule):
         if fname == "state":
-            return self.env._(
-                "The status of %(document)s %(names)s changes only through its "
-                "buttons (start, finish, cancel...), which check the work "
-                "and move stock and invoices with it.",
-                document=self.env["ir.model"]._get(self._name).name,
-                names=", ".join(self.mapped("name")),
-            )
+            return self._service_state_refusal()
         return super()._service_refusal(fname, rule)
+
+    def _service_state_refusal(self):
+        return self.env._(
+            "The status of %(document)s %(names)s changes only through its "
+            "buttons (start, finish, cancel...), which check the work "
+            "and move stock and invoices with it.",
+            document=self.env["ir.model"]._get(self._name).name,
+            names=", ".join(self.mapped("name")),
+        )
 
     def action_view_invoices(self):
         self.ensure_one()
@@ -214,14 +223,9 @@ class ServiceDocumentMixin(models.AbstractModel):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
     def _check_state(self, allowed, message):
-        """Refuse an action on records whose state is not in ``allowed``.
-
-        :param str message: the whole translated sentence, with the
-            placeholders ``%(name)s`` (the record's reference) and
-            ``%(state)s`` (its state), e.g. ``self.env._("Intervention
-            %(name)s is %(state)s: it cannot be started.")``: translators
-            get one sentence per refused action, not fragments to assemble
-        """
+        """Refuse an action on records whose state is not in ``allowed``;
+        ``message`` is the whole translated sentence with ``%(name)s`` and
+        ``%(state)s``: one sentence per refused action for translators."""
         for record in self:
             if record.state not in allowed:
                 raise UserError(

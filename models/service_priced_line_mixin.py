@@ -99,8 +99,7 @@ class ServicePricedLineMixin(models.AbstractModel):
         }
 
     def _get_pricelist_price(self):
-        """The unit price of the product from the line's pricelist (its
-        sale price without one)."""
+        """The product's unit price from the line's pricelist, else its sale price."""
         self.ensure_one()
         pricelist, date = self._get_pricing_context()
         if not pricelist:

@@ -109,13 +109,19 @@ class ServiceWritePolicyMixin(models.AbstractModel):
         or None when the add-on defines the field without deciding."""
         rule = self._service_write_policy().get(fname)
         if rule is None:
-            field = self._fields.get(fname)
-            if field is None or ADDON not in field._modules:
-                return ANYONE
-            rule = self._write_policy_default
+            rule = self._service_default_rule(fname)
         if isinstance(rule, dict):
             rule = rule.get(mode)
         return rule
+
+    @api.model
+    def _service_default_rule(self, fname):
+        """Anyone writes the fields of other modules; the add-on's own
+        undecided fields follow the model's default."""
+        field = self._fields.get(fname)
+        if field is None or ADDON not in field._modules:
+            return ANYONE
+        return self._write_policy_default
 
     @api.model
     def _service_user_may(self, rule):
@@ -173,13 +179,12 @@ class ServiceWritePolicyMixin(models.AbstractModel):
             return True
         if field is None or not field.default:
             return False
-        default = field.convert_to_write(
-            field.convert_to_record(
-                field.convert_to_cache(field.default(self), self), self
-            ),
-            self,
-        )
-        return value == default
+        return value == self._service_field_default(field)
+
+    def _service_field_default(self, field):
+        """The default of ``field`` as the web client sends it."""
+        cache_value = field.convert_to_cache(field.default(self), self)
+        return field.convert_to_write(field.convert_to_record(cache_value, self), self)
 
     def _service_is_unchanged(self, fname, value):
         """Whether writing ``value`` leaves every record as it is (a form
@@ -224,14 +229,20 @@ class ServiceWritePolicyMixin(models.AbstractModel):
         bounds = self._service_merged_attr("_numeric_bounds")
         for fname, value in vals.items():
             field = self._fields.get(fname)
-            if (
-                field is None
-                or field.type not in ("float", "monetary", "integer")
-                or isinstance(value, bool)
-                or not isinstance(value, (int, float))
-            ):
-                continue
-            self._service_check_number(field, value, bounds.get(fname, (None, None)))
+            if self._service_is_number(field, value):
+                self._service_check_number(
+                    field, value, bounds.get(fname, (None, None))
+                )
+
+    @api.model
+    def _service_is_number(self, field, value):
+        """Whether ``value`` is a number written on a numeric ``field``."""
+        return (
+            field is not None
+            and field.type in ("float", "monetary", "integer")
+            and not isinstance(value, bool)
+            and isinstance(value, (int, float))
+        )
 
     def _service_check_number(self, field, value, bounds):
         """Refuse a number that is not one (NaN, infinite), and for the
