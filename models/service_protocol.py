@@ -91,14 +91,15 @@ class ServiceProtocol(models.Model):
     def _check_interval(self):
         for protocol in self:
             if protocol.trigger == "periodic" and protocol.interval_number <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "Protocol '%(name)s' is periodic: its interval must be "
-                        "at least 1 (it is %(interval)s).",
-                        name=protocol.name,
-                        interval=protocol.interval_number,
-                    )
-                )
+                raise ValidationError(protocol._interval_error())
+
+    def _interval_error(self):
+        return self.env._(
+            "Protocol '%(name)s' is periodic: its interval must be "
+            "at least 1 (it is %(interval)s).",
+            name=self.name,
+            interval=self.interval_number,
+        )
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
@@ -125,11 +126,13 @@ class ServiceProtocol(models.Model):
     def action_duplicate(self):
         """Copy the protocol with its steps and open the copy."""
         self.ensure_one()
-        new_protocol = self.copy()
+        return self.copy()._action_open_form()
+
+    def _action_open_form(self):
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
-            "res_id": new_protocol.id,
+            "res_id": self.id,
             "view_mode": "form",
             "target": "current",
         }

@@ -95,12 +95,16 @@ class ServiceProtocolLaunchBatch(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "service_management.action_service_intervention"
         )
-        action.update(
-            name=name or self.name,
-            domain=[("launch_id", "=", self.id)] + (domain or []),
-            context={"default_launch_id": self.id, "create": False},
-        )
+        action.update(self._interventions_action_values(domain, name))
         return action
+
+    def _interventions_action_values(self, domain, name):
+        """The jobs of this launch (``domain`` of them), titled ``name``."""
+        return {
+            "name": name or self.name,
+            "domain": [("launch_id", "=", self.id)] + (domain or []),
+            "context": {"default_launch_id": self.id, "create": False},
+        }
 
     def action_view_interventions(self):
         return self._action_interventions()

@@ -91,29 +91,35 @@ class ServiceProtocolLaunch(models.TransientModel):
             for partner, contract in targets[:PREVIEW_NAMES]
         ]
         if len(targets) > PREVIEW_NAMES:
-            names.append(
-                self.env._(
-                    "… the first %(shown)s of %(count)s are listed.",
-                    shown=PREVIEW_NAMES,
-                    count=len(targets),
-                )
-            )
+            names.append(self._preview_more(len(targets)))
         return names
 
+    @api.model
+    def _preview_more(self, count):
+        return self.env._(
+            "… the first %(shown)s of %(count)s are listed.",
+            shown=PREVIEW_NAMES,
+            count=count,
+        )
+
     def _target_contracts(self):
-        Contract = self.env["service.contract"]
         domain = Domain("state", "=", "running") & Domain(
             "company_id", "=", self.company_id.id
         )
         if self.target == "contracts":
             return self.contract_ids.filtered_domain(domain)
+        return self._search_target_contracts(domain & self._conditions_domain())
+
+    def _conditions_domain(self):
+        """The officer's conditions on contracts, as a domain."""
         try:
-            extra = safe_eval(self.contract_domain or "[]")
-            domain &= Domain(extra)
+            return Domain(safe_eval(self.contract_domain or "[]"))
         except (ValueError, SyntaxError, NameError, TypeError) as error:
             raise self._unreadable_conditions(error) from error
+
+    def _search_target_contracts(self, domain):
         try:
-            return Contract.search(domain, order="id")
+            return self.env["service.contract"].search(domain, order="id")
         except ValueError as error:
             # e.g. a field that does not exist (any more)
             raise self._unreadable_conditions(error) from error
@@ -132,13 +138,15 @@ class ServiceProtocolLaunch(models.TransientModel):
         customer each (with no contract: the job finds the customer's)."""
         self.ensure_one()
         if self.target == "partners":
-            partners = self.partner_ids.filtered(
-                lambda p: not p.company_id or p.company_id == self.company_id
-            )
-            return [(partner, self.env["service.contract"]) for partner in partners]
-        return [
-            (contract.partner_id, contract) for contract in self._target_contracts()
-        ]
+            no_contract = self.env["service.contract"]
+            return [(partner, no_contract) for partner in self._target_partners()]
+        contracts = self._target_contracts()
+        return [(contract.partner_id, contract) for contract in contracts]
+
+    def _target_partners(self):
+        return self.partner_ids.filtered(
+            lambda p: not p.company_id or p.company_id == self.company_id
+        )
 
     def action_launch(self):
         """Create one job per target in batches, or only preview them."""
@@ -146,7 +154,9 @@ class ServiceProtocolLaunch(models.TransientModel):
         self._lock_wizard()
         if self.batch_id:
             return self.batch_id.get_formview_action()
-        targets = self._targets()
+        return self._launch_or_preview(self._targets())
+
+    def _launch_or_preview(self, targets):
         self._check_targets(targets)
         if self.dry_run:
             return reopen_wizard(self)
@@ -167,15 +177,15 @@ class ServiceProtocolLaunch(models.TransientModel):
         """A double click, or the same wizard submitted twice, launches once:
         the second request waits for the first (a blocking row lock), is
         retried by the server as a concurrent update, and finds its launch."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id = %s FOR UPDATE",
-                SQL.identifier(self._table),
-                self.id,
-            ),
-            log_exceptions=False,
-        )
+        self.env.cr.execute(self._lock_query(), log_exceptions=False)
         self.invalidate_recordset(["batch_id"])
+
+    def _lock_query(self):
+        return SQL(
+            "SELECT id FROM %s WHERE id = %s FOR UPDATE",
+            SQL.identifier(self._table),
+            self.id,
+        )
 
     def _launch(self, targets):
         """Run in the request, batch by batch: a launch on a thousand
@@ -205,17 +215,20 @@ class ServiceProtocolLaunch(models.TransientModel):
     def _prepare_launch_values(self, batch, partner, contract, description):
         """The values of the job of this launch for ``partner`` (and its
         ``contract``)."""
-        values = self.env["service.planning"]._prepare_practice_values(
+        values = self._prepare_target_practice_values(partner, contract)
+        values.update(
+            launch_id=batch.id, company_id=self.company_id.id, description=description
+        )
+        return values
+
+    def _prepare_target_practice_values(self, partner, contract):
+        return self.env["service.planning"]._prepare_practice_values(
             self.protocol_id,
             partner,
             contract=contract,
             key=self._practice_key(partner, contract),
             technician=self.technician_id,
         )
-        values.update(
-            launch_id=batch.id, company_id=self.company_id.id, description=description
-        )
-        return values
 
     def _prepare_batch_values(self):
         Batch = self.env["service.protocol.launch.batch"]
@@ -239,14 +252,15 @@ class ServiceProtocolLaunch(models.TransientModel):
         today had already created; refuse a launch that creates nothing."""
         protocol = self.protocol_id.display_name
         if not created:
-            raise UserError(
-                self.env._(
-                    "%(protocol)s was already launched today on every one of "
-                    "these customers (by another launch): nothing to create.",
-                    protocol=protocol,
-                )
-            )
+            raise UserError(self._nothing_created_error(protocol))
         batch.message_post(body=self._launch_summary(protocol, created, skipped))
+
+    def _nothing_created_error(self, protocol):
+        return self.env._(
+            "%(protocol)s was already launched today on every one of "
+            "these customers (by another launch): nothing to create.",
+            protocol=protocol,
+        )
 
     def _launch_summary(self, protocol, created, skipped):
         body = self.env._(
