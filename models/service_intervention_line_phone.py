@@ -87,12 +87,13 @@ class ServiceInterventionLinePhone(models.AbstractModel):
             return
         for line in self.filtered(lambda rec: not rec.outside_van):
             if line.van_shortage:
-                raise ValidationError(
-                    self.env._(
-                        "%(shortage)s Tick “Brought From Elsewhere” to record it.",
-                        shortage=line.van_shortage,
-                    )
-                )
+                raise ValidationError(line._van_shortage_error())
+
+    def _van_shortage_error(self):
+        return self.env._(
+            "%(shortage)s Tick “Brought From Elsewhere” to record it.",
+            shortage=self.van_shortage,
+        )
 
     @api.constrains("lot_id", "product_id", "line_type")
     def _check_part_lot(self):
@@ -115,15 +116,17 @@ class ServiceInterventionLinePhone(models.AbstractModel):
     def _onchange_scan_code(self):
         if not self.scan_code:
             return
-        code = self.scan_code.strip()
+        product, lot = self._lookup_code(self.scan_code, self._van_location())
         self.scan_code = False
-        product, lot = self._lookup_code(code, self._van_location())
-        message = self._part_lot_problem(product, lot)
-        if message:
-            raise UserError(message)
+        self._check_scanned_part(product, lot)
         self.line_type = "part"
         self.product_id = product
         self.lot_id = lot
+
+    def _check_scanned_part(self, product, lot):
+        message = self._part_lot_problem(product, lot)
+        if message:
+            raise UserError(message)
 
     # ------------------------------------------------------------------
     # The van and the codes
@@ -160,60 +163,57 @@ class ServiceInterventionLinePhone(models.AbstractModel):
     @api.model
     def _products_of_code(self, code, company_domain):
         Product = self.env["product.product"]
-        products = Product.search([("barcode", "=", code), *company_domain])
+        products = Product.search(
+            [("barcode", "=", code), *company_domain]
+        ) or Product.search([("default_code", "=ilike", code), *company_domain])
         if not products:
-            products = Product.search(
-                [("default_code", "=ilike", code), *company_domain]
-            )
-        if not products:
-            raise UserError(
-                self.env._(
-                    "No spare part has the code %(code)s (serial, barcode or "
-                    "internal reference): check it, or pick the product by name.",
-                    code=code,
-                )
-            )
+            raise UserError(self._unknown_code_error(code))
         return products
 
     @api.model
+    def _unknown_code_error(self, code):
+        return self.env._(
+            "No spare part has the code %(code)s (serial, barcode or "
+            "internal reference): check it, or pick the product by name.",
+            code=code,
+        )
+
+    @api.model
     def _oldest_lot_in_van(self, product, van):
-        """The lot of ``product`` in the van received first (tracked products
-        only), else no lot."""
+        """The lot of (tracked) ``product`` received first in the van, or none."""
         if product.tracking == "none" or not van:
             return self.env["stock.lot"]
-        quants = (
-            self.env["stock.quant"]
-            .sudo()
-            .search(
-                [
-                    ("product_id", "=", product.id),
-                    ("location_id", "child_of", van.id),
-                    ("lot_id", "!=", False),
-                    ("quantity", ">", 0),
-                ],
-                order="in_date, id",
-                limit=1,
-            )
+        Quant = self.env["stock.quant"].sudo()
+        quants = Quant.search(
+            self._van_lots_domain(product, van), order="in_date, id", limit=1
         )
         return quants.lot_id.with_env(self.env)
+
+    @api.model
+    def _van_lots_domain(self, product, van):
+        return [
+            ("product_id", "=", product.id),
+            ("location_id", "child_of", van.id),
+            ("lot_id", "!=", False),
+            ("quantity", ">", 0),
+        ]
 
     def _in_van(self, records, van, field_name):
         """These products or lots, those with stock in the van first."""
         if not van or len(records) < 2:
             return records
-        quants = (
-            self.env["stock.quant"]
-            .sudo()
-            .search(
-                [
-                    (field_name, "in", records.ids),
-                    ("location_id", "child_of", van.id),
-                    ("quantity", ">", 0),
-                ]
-            )
-        )
+        Quant = self.env["stock.quant"].sudo()
+        quants = Quant.search(self._van_stock_domain(records, van, field_name))
         stocked = quants[field_name].with_env(self.env)
         return (records & stocked) + (records - stocked)
+
+    @api.model
+    def _van_stock_domain(self, records, van, field_name):
+        return [
+            (field_name, "in", records.ids),
+            ("location_id", "child_of", van.id),
+            ("quantity", ">", 0),
+        ]
 
     def _part_lot_problem(self, product, lot):
         """Why serial ``lot`` cannot be used as a spare part of ``product``
@@ -222,59 +222,79 @@ class ServiceInterventionLinePhone(models.AbstractModel):
             return False
         lot = lot.sudo()
         if product and lot.product_id != product:
-            return self.env._(
-                "Serial %(lot)s belongs to %(lot_product)s, not to %(product)s.",
-                lot=lot.name,
-                lot_product=lot.product_id.display_name,
-                product=product.display_name,
-            )
+            return self._lot_product_problem(lot, product)
         return self._lot_place_problem(lot)
 
+    @api.model
+    def _lot_product_problem(self, lot, product):
+        return self.env._(
+            "Serial %(lot)s belongs to %(lot_product)s, not to %(product)s.",
+            lot=lot.name,
+            lot_product=lot.product_id.display_name,
+            product=product.display_name,
+        )
+
     def _lot_place_problem(self, lot):
-        """Why serial ``lot`` is not a spare part where it is (installed at
-        another customer, returned, scrapped), or False."""
+        """Why serial ``lot`` is not a spare part where it is, or False."""
         customer = lot.service_partner_id.commercial_partner_id
         here = self.intervention_id.partner_id.commercial_partner_id
         if lot.service_state in ("installed", "in_repair") and customer != here:
-            return self.env._(
-                "Serial %(lot)s is installed at %(customer)s (%(site)s): it is "
-                "not a spare part. Check the code, or ask an officer to move it.",
-                lot=lot.name,
-                customer=customer.display_name,
-                site=(lot.service_address_id or customer).display_name,
-            )
+            return self._lot_installed_problem(lot, customer)
         if lot.service_state in ("returned", "scrapped"):
-            states = dict(lot._fields["service_state"]._description_selection(self.env))
-            return self.env._(
-                "Serial %(lot)s was %(state)s (last at %(customer)s): it cannot "
-                "be fitted as a spare part.",
-                lot=lot.name,
-                state=states[lot.service_state],
-                customer=customer.display_name or "-",
-            )
+            return self._lot_gone_problem(lot, customer)
         return False
 
+    @api.model
+    def _lot_installed_problem(self, lot, customer):
+        """``lot`` is installed at another customer."""
+        return self.env._(
+            "Serial %(lot)s is installed at %(customer)s (%(site)s): it is "
+            "not a spare part. Check the code, or ask an officer to move it.",
+            lot=lot.name,
+            customer=customer.display_name,
+            site=(lot.service_address_id or customer).display_name,
+        )
+
+    @api.model
+    def _lot_gone_problem(self, lot, customer):
+        states = dict(lot._fields["service_state"]._description_selection(self.env))
+        return self.env._(
+            "Serial %(lot)s was %(state)s (last at %(customer)s): it cannot "
+            "be fitted as a spare part.",
+            lot=lot.name,
+            state=states[lot.service_state],
+            customer=customer.display_name or "-",
+        )
+
     def _van_warning(self, product, lot, van):
-        """A sentence when the van does not hold the part (it may be used
-        all the same once the technician says he brought it from elsewhere)."""
+        """A sentence when the van does not hold the part (usable all the
+        same once the technician says he brought it from elsewhere)."""
         if not product.is_storable or not van:
             return False
-        available = (
-            self.env["stock.quant"]
-            .sudo()
-            ._get_available_quantity(
-                product.sudo(), van, lot_id=lot.sudo() or None, allow_negative=True
-            )
-        )
+        available = self._van_available(product, lot, van)
         if available >= (self.quantity or 1.0):
             return False
         if lot:
-            return self.env._(
-                "%(product)s %(lot)s is not in %(location)s.",
-                product=product.display_name,
-                lot=lot.name,
-                location=van.display_name,
-            )
+            return self._van_lacks_lot(product, lot, van)
+        return self._van_lacks_quantity(product, van, available)
+
+    @api.model
+    def _van_available(self, product, lot, van):
+        Quant = self.env["stock.quant"].sudo()
+        return Quant._get_available_quantity(
+            product.sudo(), van, lot_id=lot.sudo() or None, allow_negative=True
+        )
+
+    @api.model
+    def _van_lacks_lot(self, product, lot, van):
+        return self.env._(
+            "%(product)s %(lot)s is not in %(location)s.",
+            product=product.display_name,
+            lot=lot.name,
+            location=van.display_name,
+        )
+
+    def _van_lacks_quantity(self, product, van, available):
         return self.env._(
             "%(location)s holds %(available)s of %(product)s, not %(quantity)s.",
             product=product.display_name,
