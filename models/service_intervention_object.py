@@ -87,12 +87,13 @@ class ServiceInterventionObject(models.Model):
                 )
             customer = obj.intervention_id.partner_id.commercial_partner_id
             if obj.lot_id and obj.lot_id.service_partner_id != customer:
-                raise ValidationError(
-                    self.env._(
-                        "Serial %(serial)s is not installed at %(customer)s: pick "
-                        "one of the customer's installed products, or register it "
-                        "in the installed base first.",
-                        serial=obj.lot_id.name,
-                        customer=customer.display_name,
-                    )
-                )
+                raise ValidationError(obj._not_installed_error(customer))
+
+    def _not_installed_error(self, customer):
+        return self.env._(
+            "Serial %(serial)s is not installed at %(customer)s: pick "
+            "one of the customer's installed products, or register it "
+            "in the installed base first.",
+            serial=self.lot_id.name,
+            customer=customer.display_name,
+        )

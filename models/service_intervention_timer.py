@@ -55,17 +55,17 @@ class ServiceInterventionTimer(models.Model):
         """Discard forgotten timers (officers): their time is not recorded,
         which the job's chatter says."""
         for timer in self:
-            timer.intervention_id.message_post(
-                body=self.env._(
-                    "Timer of %(user)s discarded by %(officer)s: %(hours)s hours "
-                    "not recorded.",
-                    user=timer.user_id.name,
-                    officer=self.env.user.name,
-                    hours=f"{timer._hours():.2f}",
-                )
-            )
+            timer.intervention_id.message_post(body=timer._discarded_message())
         self.unlink()
         return True
+
+    def _discarded_message(self):
+        return self.env._(
+            "Timer of %(user)s discarded by %(officer)s: %(hours)s hours not recorded.",
+            user=self.user_id.name,
+            officer=self.env.user.name,
+            hours=f"{self._hours():.2f}",
+        )
 
     def _hours(self, now=None):
         """Hours counted so far, pauses excluded (whole seconds)."""
