@@ -36,17 +36,21 @@ class ServiceInterventionLinePractice(models.AbstractModel):
     def _compute_step_deadline(self):
         today = fields.Date.context_today(self)
         for line in self:
-            days = line.protocol_step_id.deadline_days
-            intervention = line.intervention_id
-            if not days or not intervention:
-                line.step_deadline = False
-                line.step_late = False
-                continue
-            start = intervention._step_start_date()
-            line.step_deadline = fields.Date.add(start, days=days) if start else False
-            line.step_late = bool(
-                line.step_deadline
-                and not line.done
-                and intervention.state not in ("done", "cancelled")
-                and line.step_deadline < today
-            )
+            line.step_deadline = line._step_deadline()
+            line.step_late = line._is_step_late(today)
+
+    def _step_deadline(self):
+        """The step's deadline days counted from the job's start."""
+        days = self.protocol_step_id.deadline_days
+        if not days or not self.intervention_id:
+            return False
+        start = self.intervention_id._step_start_date()
+        return fields.Date.add(start, days=days) if start else False
+
+    def _is_step_late(self, today):
+        return bool(
+            self.step_deadline
+            and not self.done
+            and self.intervention_id.state not in ("done", "cancelled")
+            and self.step_deadline < today
+        )

@@ -91,9 +91,14 @@ class ServiceInterventionPractice(models.AbstractModel):
         today = fields.Date.context_today(self)
         return Domain("state", "not in", CLOSED_STATES) & (
             Domain("launch_id.date_deadline", "<", today)
-            | Domain.custom(
-                to_sql=lambda model, alias, query: model._late_step_sql(alias, today)
-            )
+            | self._late_step_domain(today)
+        )
+
+    @api.model
+    def _late_step_domain(self, today):
+        """Jobs with a step past its deadline, as SQL (``_late_step_sql``)."""
+        return Domain.custom(
+            to_sql=lambda model, alias, query: model._late_step_sql(alias, today)
         )
 
     @api.model
