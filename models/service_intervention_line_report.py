@@ -7,7 +7,7 @@ read by ``report/service_work_report.xml``."""
 
 from collections import defaultdict
 
-from odoo import models
+from odoo import api, models
 from odoo.tools import format_datetime
 
 
@@ -29,10 +29,13 @@ class ServiceInterventionLineReport(models.AbstractModel):
             lambda line: line.line_type == "activity" and line.done
         ):
             groups[(line.employee_id, line.date)] |= line
-        return sorted(
-            groups.items(),
-            key=lambda item: (item[0][0].name or "", item[0][0].id, item[0][1]),
-        )
+        return sorted(groups.items(), key=self._daily_group_order)
+
+    @api.model
+    def _daily_group_order(self, item):
+        """Technicians by name, then days."""
+        (employee, day), __ = item
+        return employee.name or "", employee.id, day
 
     def _daily_pages(self):
         """One page per technician and day of these activity lines: the jobs
@@ -60,28 +63,23 @@ class ServiceInterventionLineReport(models.AbstractModel):
         return pages
 
     def _other_work_of_days(self, days):
-        """The done travel, km, parts and expenses of these lines' jobs on
-        ``days``."""
-        return self.search(
-            [
-                ("intervention_id", "in", self.intervention_id.ids),
-                ("date", "in", days),
-                ("line_type", "!=", "activity"),
-                ("done", "=", True),
-            ]
-        )
+        """The done travel, km, parts and expenses of these jobs on ``days``."""
+        return self.search(self._other_work_domain(days))
+
+    def _other_work_domain(self, days):
+        return [
+            ("intervention_id", "in", self.intervention_id.ids),
+            ("date", "in", days),
+            ("line_type", "!=", "activity"),
+            ("done", "=", True),
+        ]
 
     def _work_days(self, employees, days):
         """{(employee, day): work day} of the technicians' days."""
-        work_days = (
-            self.env["service.work.day"]
-            .sudo()
-            .search(
-                [
-                    ("employee_id", "in", [employee.id for employee in employees]),
-                    ("date", "in", days),
-                ]
-            )
+        WorkDay = self.env["service.work.day"].sudo()
+        employee_ids = [employee.id for employee in employees]
+        work_days = WorkDay.search(
+            [("employee_id", "in", employee_ids), ("date", "in", days)]
         )
         return {(day.employee_id, day.date): day for day in work_days}
 
