@@ -970,8 +970,7 @@ class ServiceIntervention(models.Model):
         }
 
     def _prepare_step_todo(self, obj):
-        """The job's to-do on ``obj``: on its day, for its technician, done
-        (billed, out of stock) once confirmed."""
+        """The job's to-do on ``obj``: on its day, for its technician, not done."""
         return {
             "object_id": obj.id,
             "object_lot_id": obj.lot_id.id,
