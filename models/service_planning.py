@@ -438,20 +438,22 @@ class ServicePlanning(models.AbstractModel):
 
     @api.model
     def _prepare_fiscal_values(self, protocol, contract, start, key):
-        values = self._prepare_practice_values(
-            protocol, contract.partner_id, contract=contract, due=start, key=key
-        )
-        values["description"] = self._fiscal_description(protocol, start)
-        return values
-
-    @api.model
-    def _fiscal_description(self, protocol, start):
         text = self.env._(
             "%(protocol)s for the fiscal period starting on %(date)s.",
             protocol=protocol.name,
             date=format_date(self.env, start),
         )
-        return paragraph(text)
+        return self._prepare_event_values(protocol, contract, start, key, text)
+
+    @api.model
+    def _prepare_event_values(self, protocol, contract, due, key, text):
+        """The keyed job of an event of ``protocol`` on ``contract``, due on
+        ``due``, described by ``text``."""
+        values = self._prepare_practice_values(
+            protocol, contract.partner_id, contract=contract, due=due, key=key
+        )
+        values["description"] = paragraph(text)
+        return values
 
     @api.model
     def _fiscal_events(self, contract, today, horizon_days):
@@ -561,18 +563,10 @@ class ServicePlanning(models.AbstractModel):
 
     @api.model
     def _prepare_new_customer_values(self, protocol, contract, key):
-        start = contract.date_start
-        values = self._prepare_practice_values(
-            protocol, contract.partner_id, contract=contract, due=start, key=key
-        )
-        values["description"] = self._new_customer_description(protocol, contract)
-        return values
-
-    @api.model
-    def _new_customer_description(self, protocol, contract):
         text = self.env._(
             "%(protocol)s for the new customer %(customer)s.",
             protocol=protocol.name,
             customer=contract.partner_id.commercial_partner_id.name,
         )
-        return paragraph(text)
+        start = contract.date_start
+        return self._prepare_event_values(protocol, contract, start, key, text)
