@@ -18,6 +18,7 @@
         "hr_hourly_cost",
         "portal",
         "web_timeline",
+        "web_leaflet_lib",
     ],
     "data": [
         "security/service_security.xml",
@@ -51,6 +52,7 @@
         "views/service_invoicing_views.xml",
         "views/service_profitability_report_views.xml",
         "views/service_portal_templates.xml",
+        "views/service_day_routes_views.xml",
         "views/service_menus.xml",
         "views/service_contract_allowance_views.xml",
         "views/service_intervention_sla_views.xml",
@@ -68,7 +70,9 @@
         "web.assets_backend": [
             "service_management/static/src/views/service_planning_board.esm.js",
             "service_management/static/src/views/service_planning_board.scss",
+            "service_management/static/src/views/service_planning_board.xml",
             "service_management/static/src/phone/**/*",
+            "service_management/static/src/route/**/*",
         ],
         "web.report_assets_common": [
             "service_management/static/src/report/service_report.scss",

@@ -41,3 +41,4 @@ from . import test_field_owners
 from . import test_practice_concurrency
 from . import test_roles_flows
 from . import test_demo
+from . import test_route_tour

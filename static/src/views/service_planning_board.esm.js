@@ -6,7 +6,11 @@
 import {TimelineController} from "@web_timeline/views/timeline/timeline_controller.esm";
 import {TimelineModel} from "@web_timeline/views/timeline/timeline_model.esm";
 import {TimelineRenderer} from "@web_timeline/views/timeline/timeline_renderer.esm";
+import {TimelineView} from "@web_timeline/views/timeline/timeline_view.esm";
+import {ServiceDayRoutes} from "../route/service_day_routes";
 import {patch} from "@web/core/utils/patch";
+import {registry} from "@web/core/registry";
+import {useState} from "@odoo/owl";
 
 const {DateTime} = luxon;
 
@@ -124,4 +128,33 @@ patch(TimelineController.prototype, {
             this.render();
         }
     },
+});
+
+/** The board with the day's map beside it (below it on a phone): the map
+ * shows on a desktop, a tap away on a phone. */
+export class ServicePlanningBoardController extends TimelineController {
+    setup() {
+        super.setup();
+        this.boardState = useState({showMap: !this.env.isSmall});
+    }
+
+    toggleMap() {
+        this.boardState.showMap = !this.boardState.showMap;
+    }
+
+    /** After Optimise Route the jobs moved: the board shows them again. */
+    async reloadBoard() {
+        await this.model.load(this.getSearchProps());
+        this.render(true);
+    }
+}
+ServicePlanningBoardController.template = "service_management.ServicePlanningBoard";
+ServicePlanningBoardController.components = {
+    ...TimelineController.components,
+    ServiceDayRoutes,
+};
+
+registry.category("views").add("service_planning_board", {
+    ...TimelineView,
+    Controller: ServicePlanningBoardController,
 });
