@@ -18,8 +18,11 @@
         "hr_hourly_cost",
         "portal",
         "web_timeline",
+        "base_geolocalize",
         "web_leaflet_lib",
     ],
+    # the routing solver of Optimise Route (protobuf: what it imports)
+    "external_dependencies": {"python": ["ortools>=9.10", "protobuf>=6.33.1"]},
     "data": [
         "security/service_security.xml",
         "security/ir.model.access.csv",
@@ -36,6 +39,7 @@
         "views/service_intervention_phone_views.xml",
         "wizard/service_lot_register_views.xml",
         "wizard/service_intervention_close_views.xml",
+        "wizard/service_route_optimize_views.xml",
         "views/hr_employee_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",

@@ -18,6 +18,8 @@ from . import account_move
 from . import account_move_line
 from . import sale_order
 from . import hr_employee
+from . import service_route_leg
+from . import service_route_stop
 from . import service_intervention
 from . import service_workload_report
 from . import service_intervention_object

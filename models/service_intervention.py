@@ -43,6 +43,7 @@ class ServiceIntervention(models.Model):
         "service.write.policy.mixin",
         # technicians are chosen by users without HR rights
         "hr.mixin",
+        "service.route.stop",
     ]
     _order = "priority desc, scheduled_start, id desc"
     _service_sequence_code = "service.intervention"

@@ -10,7 +10,7 @@ ADDON_NAME=service_management
 ADDONS_LINK_DIR="$CACHE/addons"
 ODOO_NIGHTLY_URL="${ODOO_NIGHTLY_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}"
 # Odoo modules the add-on needs: the template database is keyed on this list.
-DEPENDS="sale_stock,account,hr_hourly_cost,portal,web_timeline,web_leaflet_lib"
+DEPENDS="sale_stock,account,hr_hourly_cost,portal,web_timeline,base_geolocalize,web_leaflet_lib"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
