@@ -86,16 +86,18 @@ export class ServiceDayRoutes extends Component {
     }
 
     get noPlaceStops() {
-        // stops of a route without coordinates are listed with the missing
-        const stops = [];
+        // the jobs without a place, and any stop of a route drawn without one
+        const jobs = [...this.state.missing];
+        const listed = new Set(jobs.map((job) => job.id));
         for (const technician of this.state.technicians) {
             for (const stop of technician.stops) {
-                if (!hasCoordinates(stop)) {
-                    stops.push(stop);
+                if (!hasCoordinates(stop) && !listed.has(stop.id)) {
+                    listed.add(stop.id);
+                    jobs.push(stop);
                 }
             }
         }
-        return [...this.state.missing, ...stops];
+        return jobs;
     }
 
     async load() {
@@ -140,14 +142,15 @@ export class ServiceDayRoutes extends Component {
     }
 
     async optimise(technician = null) {
-        const employeeIds = technician
-            ? [technician.id]
-            : this.state.technicians.map((t) => t.id);
+        // no technician: every technician with jobs that day (the wizard's
+        // default), else the one route or the technicians the map shows
+        const employeeIds = technician ? [technician.id] : this.employeeIds || [];
+        const context = { default_date: this.dateString };
+        if (employeeIds.length) {
+            context.default_employee_ids = employeeIds;
+        }
         await this.actionService.doAction("service_management.action_service_route_optimize", {
-            additionalContext: {
-                default_date: this.dateString,
-                default_employee_ids: employeeIds,
-            },
+            additionalContext: context,
             onClose: async () => {
                 await this.load();
                 if (this.props.onRoutesChanged) {
