@@ -138,53 +138,12 @@ def solve(vehicles, jobs, matrix, allow_reassign=False, time_limit=1.0):
     time_index = routing.RegisterTransitCallback(time_callback)
     routing.AddDimension(time_index, HORIZON, HORIZON, False, "Time")
     time = routing.GetDimensionOrDie("Time")
-    solver = routing.solver()
 
-    for v, vehicle in enumerate(vehicles):
-        free = vehicle.free or [(0, 0)]
-        fixed = [job for job in jobs if job.fixed and job.vehicle == v]
-        day_from = min([free[0][0]] + [job.start for job in fixed])
-        day_to = max([free[-1][1]] + [job.start + job.duration for job in fixed])
-        time.CumulVar(routing.Start(v)).SetRange(day_from, HORIZON)
-        time.CumulVar(routing.End(v)).SetRange(0, day_to + _home_margin(fixed))
-        # leaves (and breaks of the working time) not taken by a fixed job
-        gaps = subtract(
-            [(b, c) for (_a, b), (c, _d) in zip(free, free[1:], strict=False)],
-            [(job.start, job.start + job.duration) for job in fixed],
-        )
-        if gaps:
-            intervals = [
-                solver.FixedDurationIntervalVar(b, b, c - b, False, f"gap {v} {b}")
-                for b, c in gaps
-            ]
-            node_visit = [
-                service[manager.IndexToNode(index)] for index in range(routing.Size())
-            ]
-            time.SetBreakIntervalsOfVehicle(intervals, v, node_visit)
-
-    for j, job in enumerate(jobs):
-        index = manager.NodeToIndex(first_job + j)
-        cumul = time.CumulVar(index)
-        allowed = candidates(vehicles, job, allow_reassign)
-        routing.VehicleVar(index).SetValues(
-            [-1] + allowed if not job.fixed else allowed
-        )
-        if job.fixed:
-            cumul.SetMin(job.start)
-            time.SetCumulVarSoftUpperBound(index, job.start, LATE_PENALTY)
-            continue
-        low, high = _job_bounds(vehicles, job, allowed)
-        if low > high:
-            high = low  # cannot fit: the disjunction drops it
-        cumul.SetRange(low, high)
-        if len(allowed) == 1:
-            # outside the free intervals of its only technician
-            free = vehicles[allowed[0]].free
-            for (_a, b), (c, _d) in zip(free, free[1:], strict=False):
-                gap_from, gap_to = b - job.duration + 1, c - 1
-                if gap_from <= gap_to and low <= gap_to and gap_from <= high:
-                    cumul.RemoveInterval(max(gap_from, low), min(gap_to, high))
-        routing.AddDisjunction([index], DROP_PENALTY)
+    service_of_index = [
+        service[manager.IndexToNode(index)] for index in range(routing.Size())
+    ]
+    _constrain_vehicles(routing, time, vehicles, jobs, service_of_index)
+    _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign)
 
     for v in range(n_vehicles):
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(v)))
@@ -214,6 +173,57 @@ def solve(vehicles, jobs, matrix, allow_reassign=False, time_limit=1.0):
     visited = {j for route in routes for j, _t in route.visits}
     dropped = {j for j in range(len(jobs)) if j not in visited}
     return routes, dropped
+
+
+def _constrain_vehicles(routing, time, vehicles, jobs, service_of_index):
+    """Working time of each technician; their leaves as breaks."""
+    for v, vehicle in enumerate(vehicles):
+        free = vehicle.free or [(0, 0)]
+        fixed = [job for job in jobs if job.fixed and job.vehicle == v]
+        day_from = min([free[0][0]] + [job.start for job in fixed])
+        day_to = max([free[-1][1]] + [job.start + job.duration for job in fixed])
+        time.CumulVar(routing.Start(v)).SetRange(day_from, HORIZON)
+        time.CumulVar(routing.End(v)).SetRange(0, day_to + _home_margin(fixed))
+        # leaves (and breaks of the working time) not taken by a fixed job
+        gaps = subtract(
+            [(b, c) for (_a, b), (c, _d) in zip(free, free[1:], strict=False)],
+            [(job.start, job.start + job.duration) for job in fixed],
+        )
+        if gaps:
+            intervals = [
+                routing.solver().FixedDurationIntervalVar(
+                    b, b, c - b, False, f"gap {v} {b}"
+                )
+                for b, c in gaps
+            ]
+            time.SetBreakIntervalsOfVehicle(intervals, v, service_of_index)
+
+
+def _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign):
+    """Who may do each job and when it may start."""
+    for j, job in enumerate(jobs):
+        index = manager.NodeToIndex(2 * len(vehicles) + j)
+        cumul = time.CumulVar(index)
+        allowed = candidates(vehicles, job, allow_reassign)
+        routing.VehicleVar(index).SetValues(
+            [-1] + allowed if not job.fixed else allowed
+        )
+        if job.fixed:
+            cumul.SetMin(job.start)
+            time.SetCumulVarSoftUpperBound(index, job.start, LATE_PENALTY)
+            continue
+        low, high = _job_bounds(vehicles, job, allowed)
+        if low > high:
+            high = low  # cannot fit: the disjunction drops it
+        cumul.SetRange(low, high)
+        if len(allowed) == 1:
+            # outside the free intervals of its only technician
+            free = vehicles[allowed[0]].free
+            for (_a, b), (c, _d) in zip(free, free[1:], strict=False):
+                gap_from, gap_to = b - job.duration + 1, c - 1
+                if gap_from <= gap_to and low <= gap_to and gap_from <= high:
+                    cumul.RemoveInterval(max(gap_from, low), min(gap_to, high))
+        routing.AddDisjunction([index], DROP_PENALTY)
 
 
 def subtract(intervals, holes):

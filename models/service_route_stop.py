@@ -15,7 +15,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Domain
+from odoo.fields import Command, Domain
 
 from . import service_route_solver as solver
 from .service_route_leg import round_place
@@ -286,12 +286,12 @@ class ServiceRouteStop(models.AbstractModel):
         return result
 
     @api.model
-    def _service_route_compute(self, day_keys):
+    def _service_route_compute(self, day_keys, with_totals=False):
         """Rank and leg of every job of these days (``{(technician id,
         date)}``): ``{job: (rank, km, minutes)}``, without writing."""
         day_keys = {key for key in day_keys if key[0] and key[1]}
         if not day_keys:
-            return {}
+            return ({}, {}) if with_totals else {}
         jobs_of = self._service_route_day_jobs(day_keys)
         all_jobs = self.env["service.intervention"].sudo().concat(*jobs_of.values())
         employees = self.env["hr.employee"].sudo().browse({k[0] for k in day_keys})
@@ -303,16 +303,23 @@ class ServiceRouteStop(models.AbstractModel):
             [p for p in points if p], all_jobs.company_id[:1] or self.env.company
         )
         result = {}
-        for (technician_id, _day), jobs in jobs_of.items():
-            start, end = places[technician_id]
+        totals = {}
+        for key, jobs in jobs_of.items():
+            start, end = places[key[0]]
             stops = [self._service_point(job._service_route_site()) for job in jobs]
-            legs, _home = self._service_route_legs(
+            legs, home = self._service_route_legs(
                 self._service_point(start), stops, self._service_point(end), matrix
             )
             for rank, (job, (km, minutes)) in enumerate(
                 zip(jobs, legs, strict=True), 1
             ):
                 result[job] = (rank, round(km, 1), round(minutes))
+            totals[key] = (
+                sum(km for km, _m in legs) + home[0],
+                sum(m for _k, m in legs) + home[1],
+            )
+        if with_totals:
+            return result, totals
         return result
 
     def _service_route_refresh(self, day_keys=None):
@@ -567,6 +574,7 @@ class ServiceRouteStop(models.AbstractModel):
             service.route.optimize.line]}``; ``jobs`` holds the moved jobs
             only (new technician, start and end, old ones, the reason)
         """
+        self._service_route_check_dispatcher()
         problem = self._service_route_problem(day, employees, allow_reassign)
         if not problem["jobs"]:
             return {"jobs": {}, "lines": []}
@@ -934,6 +942,6 @@ class ServiceRouteStop(models.AbstractModel):
         )
         action["context"] = {
             "default_date": fields.Date.to_string(day),
-            "default_employee_ids": jobs.technician_id.ids,
+            "default_employee_ids": [Command.set(jobs.technician_id.ids)],
         }
         return action

@@ -42,3 +42,5 @@ from . import test_practice_concurrency
 from . import test_roles_flows
 from . import test_demo
 from . import test_route_tour
+from . import test_route_optimize
+from . import test_route_places

@@ -15,7 +15,8 @@ from ..models.service_write_policy_mixin import ANYONE
 class ServiceRouteOptimize(models.TransientModel):
     _name = "service.route.optimize"
     _description = "Optimise Route"
-    _inherit = ["service.write.policy.mixin"]
+    # technicians are chosen by users without HR rights
+    _inherit = ["service.write.policy.mixin", "hr.mixin"]
     # a wizard: whoever its access rights let run it fills it in
     _write_policy_default = ANYONE
     _check_company_auto = True
