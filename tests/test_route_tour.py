@@ -52,7 +52,9 @@ class TestMyRouteTour(HttpCase):
         one = _place(
             cls.env, "Route Stop One", 44.4949, 11.3426, street="Via Rizzoli 1"
         )
-        two = _place(cls.env, "Route Stop Two", 44.5068, 11.365, street="Via Stalingrado 2")
+        two = _place(
+            cls.env, "Route Stop Two", 44.5068, 11.365, street="Via Stalingrado 2"
+        )
         today = datetime.combine(fields.Date.today(), datetime.min.time())
         cls.jobs = cls.env["service.intervention"].create(
             [

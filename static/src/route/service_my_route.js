@@ -9,6 +9,7 @@ import { Component, useState } from "@odoo/owl";
 import { useService } from "@web/core/utils/hooks";
 import { user } from "@web/core/user";
 import { serializeDate } from "@web/core/l10n/dates";
+import { _t } from "@web/core/l10n/translation";
 import { ServiceRouteMap } from "./service_route_map";
 import {
     formatKm,
@@ -69,6 +70,14 @@ export class ServiceMyRoute extends Component {
 
     get hasMap() {
         return this.stops.some(hasCoordinates);
+    }
+
+    get summary() {
+        return _t("%(count)s stops · %(km)s · %(time)s", {
+            count: this.stops.length,
+            km: formatKm(this.state.route.km),
+            time: formatMinutes(this.state.route.minutes),
+        });
     }
 
     get routeUrl() {
