@@ -84,10 +84,9 @@ class TestMyRouteTour(HttpCase):
         self.start_tour("/odoo", "service_my_route_tour", login="route_phone_tech")
 
 
-@tagged("post_install", "-at_install")
-class TestRouteOptimizeTour(HttpCase):
-    """The dispatcher sees the day on the map beside the board, runs
-    Optimise Route and accepts it."""
+class RouteDayCase(HttpCase):
+    """A dispatcher, two technicians and their day: three stops on a line
+    north of the depot entered far first, and a site without coordinates."""
 
     @classmethod
     def setUpClass(cls):
@@ -147,6 +146,13 @@ class TestRouteOptimizeTour(HttpCase):
         )
         (cls.far | cls.near | cls.middle | cls.nowhere).action_schedule()
 
+
+
+@tagged("post_install", "-at_install")
+class TestRouteOptimizeTour(RouteDayCase):
+    """The dispatcher sees the day on the map beside the board, runs
+    Optimise Route and accepts it."""
+
     def test_optimise_the_day_from_the_map(self):
         self.start_tour(
             "/odoo/action-service_management.action_service_intervention_planning",
@@ -158,3 +164,19 @@ class TestRouteOptimizeTour(HttpCase):
         self.assertEqual(order.mapped("route_sequence"), [1, 2, 3])
         for job in order:
             self.assertEqual(job.scheduled_start.date(), self.day.date())
+
+
+@tagged("post_install", "-at_install")
+class TestDayRoutesPhoneTour(RouteDayCase):
+    """The map of the day on a 375-pixel phone: below the board a tap away,
+    and Day Routes on its own, nothing wider than the screen."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_day_map_on_a_phone(self):
+        self.start_tour(
+            "/odoo/action-service_management.action_service_intervention_planning",
+            "service_day_routes_phone_tour",
+            login="route_dispatcher",
+        )

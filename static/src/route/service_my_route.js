@@ -8,7 +8,7 @@
 import { Component, useState } from "@odoo/owl";
 import { useService } from "@web/core/utils/hooks";
 import { user } from "@web/core/user";
-import { serializeDate } from "@web/core/l10n/dates";
+import { deserializeDateTime, serializeDate, serializeDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { ServiceRouteMap } from "./service_route_map";
 import {
@@ -31,7 +31,7 @@ export class ServiceMyRoute extends Component {
     setup() {
         this.orm = useService("orm");
         this.actionService = useService("action");
-        this.state = useState({ open: false, loading: false, route: null });
+        this.state = useState({ open: false, loading: false, route: null, day: null });
     }
 
     async toggle() {
@@ -49,15 +49,48 @@ export class ServiceMyRoute extends Component {
             ["id"]
         );
         const employeeIds = employees.map((e) => e.id);
+        let day = DateTime.now().startOf("day");
+        let route = await this.fetchRoute(day, employeeIds);
+        if (!route.stops.length && employeeIds.length) {
+            // nothing today (a weekend): the next day with a job of mine
+            const [next] = await this.orm.searchRead(
+                "service.intervention",
+                [
+                    ["technician_id", "in", employeeIds],
+                    ["scheduled_start", ">=", serializeDateTime(day.plus({ days: 1 }))],
+                    ["state", "in", ["draft", "scheduled"]],
+                ],
+                ["scheduled_start"],
+                { order: "scheduled_start", limit: 1 }
+            );
+            if (next) {
+                day = deserializeDateTime(next.scheduled_start).startOf("day");
+                route = await this.fetchRoute(day, employeeIds);
+            }
+        }
+        this.state.day = day;
+        this.state.route = route;
+        this.state.loading = false;
+    }
+
+    async fetchRoute(day, employeeIds) {
         const data = await this.orm.call(
             "service.intervention",
             "get_route_map_data",
-            [serializeDate(DateTime.now())],
+            [serializeDate(day)],
             { employee_ids: employeeIds }
         );
         const mine = (data.technicians || []).filter((t) => employeeIds.includes(t.id));
-        this.state.route = mine[0] || { stops: [], km: 0, minutes: 0 };
-        this.state.loading = false;
+        return mine[0] || { stops: [], km: 0, minutes: 0 };
+    }
+
+    /** Which day the route is when it is not today. */
+    get otherDay() {
+        const day = this.state.day;
+        if (!day || day.hasSame(DateTime.now(), "day")) {
+            return "";
+        }
+        return _t("No job today: your route of %s.", day.toLocaleString({ weekday: "long", day: "numeric", month: "long" }));
     }
 
     get stops() {
@@ -73,11 +106,14 @@ export class ServiceMyRoute extends Component {
     }
 
     get summary() {
-        return _t("%(count)s stops · %(km)s · %(time)s", {
+        const values = {
             count: this.stops.length,
             km: formatKm(this.state.route.km),
             time: formatMinutes(this.state.route.minutes),
-        });
+        };
+        return this.stops.length === 1
+            ? _t("1 stop · %(km)s · %(time)s", values)
+            : _t("%(count)s stops · %(km)s · %(time)s", values);
     }
 
     get routeUrl() {

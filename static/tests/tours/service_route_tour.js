@@ -2,7 +2,7 @@ import { registry } from "@web/core/registry";
 
 // the page is never wider than the phone: no sideways scrolling, and no
 // element of the screen sticks out of it
-function fitsTheScreen(content) {
+function fitsTheScreen(content, scope = ".o_action_manager .o_content") {
     return {
         content: `${content}: no sideways scrolling`,
         trigger: "body",
@@ -13,7 +13,6 @@ function fitsTheScreen(content) {
                 throw new Error(`${content}: the page is ${width}px wide on a ${screen}px screen`);
             }
             const wide = [];
-            const scope = ".o_action_manager .o_content";
             for (const el of document.querySelectorAll(`${scope}, ${scope} *`)) {
                 const rect = el.getBoundingClientRect();
                 // Leaflet's panes and tiles live in their own clipped box
@@ -190,5 +189,57 @@ registry.category("web_tour.tours").add("service_route_optimize_tour", {
             content: "The job's form",
             trigger: ".o_form_view .o_field_widget[name=partner_id]:contains(Near Customer), .o_form_view .o_field_widget[name=partner_id] input:value(Near Customer)",
         },
+    ],
+});
+
+// the day's map on a 375-pixel phone: a tap away below the board, and on
+// its own as Day Routes
+registry.category("web_tour.tours").add("service_day_routes_phone_tour", {
+    steps: () => [
+        {
+            content: "On a phone the board opens without its map",
+            trigger: ".o_service_planning_board:not(:has(.o_service_board_map))",
+        },
+        {
+            content: "Show the map",
+            trigger: "button.o_service_board_map_toggle",
+            run: "click",
+        },
+        {
+            content: "The day's routes below the board",
+            trigger: `${ROUTE} .o_service_route_stop:nth-child(3)`,
+        },
+        fitsTheScreen("The map below the board", ".o_service_board_map"),
+        bigEnough(
+            "The day picker, Optimise Route and the stops",
+            `${MAP} .o_service_day_routes_bar .btn, ${MAP} .o_service_day_date, ${MAP} .o_service_route_stop > .btn`,
+            7
+        ),
+        {
+            content: "The next day",
+            trigger: `${MAP} .o_service_day_next`,
+            run: "click",
+        },
+        {
+            content: "has no job",
+            trigger: `${MAP} .o_service_route_empty`,
+        },
+        {
+            content: "Day Routes on its own",
+            trigger: "body",
+            expectUnloadPage: true,
+            run() {
+                window.location.href = "/odoo/day-routes";
+            },
+        },
+        {
+            content: "The whole screen for the day's map",
+            trigger: ".o_service_day_routes_action .o_service_route:contains(Route Technician) .o_service_route_stop:nth-child(3)",
+        },
+        {
+            content: "The stops are numbered on the map",
+            trigger: ".o_service_day_routes_action .o_service_route_pin:contains(3)",
+        },
+        fitsTheScreen("Day Routes"),
     ],
 });
