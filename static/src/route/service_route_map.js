@@ -62,6 +62,8 @@ export class ServiceRouteMap extends Component {
             scrollWheelZoom: !this.props.compact,
             tap: false,
             zoomSnap: 0.5,
+            // the lines drawn on the map only, not 10 % around it
+            renderer: L.svg({ padding: 0 }),
         });
         const url = tileUrl();
         if (url) {
@@ -112,7 +114,12 @@ export class ServiceRouteMap extends Component {
             bounds.push(...path);
         });
         if (bounds.length) {
-            this.map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14 });
+            // room for the pins and, top left, the zoom buttons
+            this.map.fitBounds(bounds, {
+                paddingTopLeft: [64, 32],
+                paddingBottomRight: [32, 32],
+                maxZoom: 14,
+            });
         } else {
             this.map.setView(DEFAULT_CENTER, 10);
         }
@@ -131,11 +138,13 @@ export class ServiceRouteMap extends Component {
         if (["done", "cancelled"].includes(stop.state)) {
             classes.push("o_service_route_pin_done");
         }
+        // on a phone the pin is a fingertip wide, its disc as elsewhere
+        const size = this.env.isSmall ? 44 : 30;
         const icon = L.divIcon({
             className: classes.join(" "),
             html: `<span style="background:${color}">${number}</span>`,
-            iconSize: [30, 30],
-            iconAnchor: [15, 15],
+            iconSize: [size, size],
+            iconAnchor: [size / 2, size / 2],
         });
         const warning = [
             stop.is_late ? _t("late") : "",
