@@ -31,6 +31,9 @@ export function firstDay(now = DateTime.now()) {
     return (now.weekday > 5 ? now.plus({ weeks: 1 }).startOf("week") : now).startOf("day");
 }
 
+// the day last shown: back from a job, the map shows it again
+let lastDay = null;
+
 export class ServiceDayRoutes extends Component {
     static template = "service_management.ServiceDayRoutes";
     static components = { ServiceRouteMap };
@@ -50,7 +53,7 @@ export class ServiceDayRoutes extends Component {
         const context = this.props.context || {};
         const date = this.props.date || context.default_date;
         this.state = useState({
-            day: date ? DateTime.fromISO(date) : firstDay(),
+            day: date ? DateTime.fromISO(date) : lastDay || firstDay(),
             technicians: [],
             missing: [],
             loading: true,
@@ -102,6 +105,7 @@ export class ServiceDayRoutes extends Component {
 
     async load() {
         this.state.loading = true;
+        lastDay = this.state.day;
         const kwargs = {};
         if (this.employeeIds && this.employeeIds.length) {
             kwargs.employee_ids = this.employeeIds;
@@ -142,9 +146,10 @@ export class ServiceDayRoutes extends Component {
     }
 
     async optimise(technician = null) {
-        // no technician: every technician with jobs that day (the wizard's
-        // default), else the one route or the technicians the map shows
-        const employeeIds = technician ? [technician.id] : this.employeeIds || [];
+        // one route, or every technician the map shows
+        const employeeIds = technician
+            ? [technician.id]
+            : this.state.technicians.map((t) => t.id);
         const context = { default_date: this.dateString };
         if (employeeIds.length) {
             context.default_employee_ids = employeeIds;

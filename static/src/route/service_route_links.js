@@ -80,8 +80,9 @@ export function routeUrl(technician) {
     return `${DIRECTIONS_URL}&${params.join("&")}`;
 }
 
-/** A technician's colour: the backend's (an Odoo colour index or a CSS
- * colour), else one of the palette by position. */
+/** A technician's colour: the employee's (an Odoo colour index or a CSS
+ * colour), else one of the palette chosen by the employee, so that a
+ * technician keeps their colour from one day to the next. */
 export function technicianColor(technician, index = 0) {
     const color = technician && technician.color;
     if (typeof color === "string" && /^#[0-9a-f]{3,8}$/i.test(color)) {
@@ -90,7 +91,8 @@ export function technicianColor(technician, index = 0) {
     if (Number.isInteger(color) && color > 0) {
         return PALETTE[(color - 1) % PALETTE.length];
     }
-    return PALETTE[index % PALETTE.length];
+    const key = technician && Number.isInteger(technician.id) ? technician.id : index;
+    return PALETTE[key % PALETTE.length];
 }
 
 /** "09:30" from a server datetime ("2026-11-02 08:30:00", UTC) or from hours

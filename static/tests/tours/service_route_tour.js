@@ -155,8 +155,12 @@ registry.category("web_tour.tours").add("service_route_optimize_tour", {
             run: "click",
         },
         {
-            content: "The wizard opens on the map's day",
+            content: "The wizard opens on the map's day, for the technicians of the map",
             trigger: ".modal .o_form_view div[name=date]",
+        },
+        {
+            content: "both technicians of the day",
+            trigger: ".modal div[name=employee_ids]:contains(Route Technician):contains(Route Helper)",
         },
         {
             content: "Compute",
