@@ -344,7 +344,7 @@ class ResPartner(models.Model):
             | jobs.filtered(lambda j: not j.partner_shipping_id).partner_id
             | employees.service_route_start_partner_id
             | employees.service_route_end_partner_id
-            | self.env["res.company"].sudo().search([]).partner_id
+            | self.env["res.company"].sudo().search([("active", "=", True)]).partner_id
         )
         retry = today - timedelta(days=GEOCODE_RETRY_DAYS)
         return partners.filtered(

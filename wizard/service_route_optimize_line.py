@@ -17,14 +17,12 @@ class ServiceRouteOptimizeLine(models.TransientModel):
     )
     employee_id = fields.Many2one("hr.employee", string="Technician", readonly=True)
     job_count = fields.Integer(string="Jobs", readonly=True)
-    moved_count = fields.Integer(string="Moved", readonly=True)
-    km_before = fields.Float(string="Km Before", digits=(16, 1), readonly=True)
-    km_after = fields.Float(string="Km After", digits=(16, 1), readonly=True)
+    moved_count = fields.Integer(string="Jobs Moved", readonly=True)
+    km_before = fields.Float(digits=(16, 1), readonly=True)
+    km_after = fields.Float(digits=(16, 1), readonly=True)
     minutes_before = fields.Float(string="Driving Before (min)", readonly=True)
     minutes_after = fields.Float(string="Driving After (min)", readonly=True)
-    km_saved = fields.Float(
-        string="Km Saved", digits=(16, 1), compute="_compute_km_saved"
-    )
+    km_saved = fields.Float(digits=(16, 1), compute="_compute_km_saved")
     note = fields.Char(readonly=True)
 
     @api.depends("km_before", "km_after")
