@@ -147,7 +147,6 @@ class RouteDayCase(HttpCase):
         (cls.far | cls.near | cls.middle | cls.nowhere).action_schedule()
 
 
-
 @tagged("post_install", "-at_install")
 class TestRouteOptimizeTour(RouteDayCase):
     """The dispatcher sees the day on the map beside the board, runs
