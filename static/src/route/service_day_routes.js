@@ -18,7 +18,6 @@ import {
     formatKm,
     formatMinutes,
     formatSpan,
-    formatTime,
     hasCoordinates,
     technicianColor,
 } from "./service_route_links";
@@ -57,12 +56,13 @@ export class ServiceDayRoutes extends Component {
             technicians: [],
             missing: [],
             loading: true,
-            selected: null,
         });
+        this.loadToken = 0;
         this.employeeIds = this.props.employeeIds || context.default_employee_ids || null;
         onWillStart(() => this.load());
+        // the planning board moved to another day: the map follows it
         onWillUpdateProps((next) => {
-            if (next.date && next.date !== this.dateString) {
+            if (next.date && next.date !== this.props.date && next.date !== this.dateString) {
                 this.state.day = DateTime.fromISO(next.date);
                 return this.load();
             }
@@ -71,10 +71,6 @@ export class ServiceDayRoutes extends Component {
 
     get dateString() {
         return serializeDate(this.state.day);
-    }
-
-    get dayLabel() {
-        return this.state.day.toLocaleString({ weekday: "short", day: "numeric", month: "short" });
     }
 
     get routes() {
@@ -104,6 +100,8 @@ export class ServiceDayRoutes extends Component {
     }
 
     async load() {
+        // days clicked through quickly: only the last one's answer counts
+        const token = ++this.loadToken;
         this.state.loading = true;
         lastDay = this.state.day;
         const kwargs = {};
@@ -116,6 +114,9 @@ export class ServiceDayRoutes extends Component {
             [this.dateString],
             kwargs
         );
+        if (token !== this.loadToken) {
+            return;
+        }
         this.state.technicians = data.technicians || [];
         this.state.missing = data.missing || [];
         this.state.loading = false;
@@ -135,7 +136,6 @@ export class ServiceDayRoutes extends Component {
     }
 
     openJob(stop) {
-        this.state.selected = stop.id;
         this.actionService.doAction({
             type: "ir.actions.act_window",
             res_model: "service.intervention",
@@ -189,9 +189,6 @@ export class ServiceDayRoutes extends Component {
         return formatMinutes(minutes);
     }
 
-    formatTime(value) {
-        return formatTime(value);
-    }
 }
 
 /** Day Routes on its own (Service › Operations › Day Routes): the map as

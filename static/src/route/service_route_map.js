@@ -38,7 +38,11 @@ export class ServiceRouteMap extends Component {
             this.createMap();
             this.draw();
             // a panel opened or a phone turned: Leaflet measures again
-            this.resizeObserver = new ResizeObserver(() => this.map && this.map.invalidateSize());
+            this.resizeObserver = new ResizeObserver(() => {
+                if (this.map && this.mapRef.el && this.mapRef.el.isConnected) {
+                    this.map.invalidateSize({ animate: false, pan: false });
+                }
+            });
             this.resizeObserver.observe(this.mapRef.el);
         });
         onPatched(() => this.draw());
@@ -47,8 +51,12 @@ export class ServiceRouteMap extends Component {
                 this.resizeObserver.disconnect();
             }
             if (this.map) {
-                this.map.remove();
+                // no animation may outlive the map (Leaflet would fail on it)
+                const map = this.map;
                 this.map = null;
+                map.stop();
+                map.off();
+                map.remove();
             }
         });
     }
@@ -119,9 +127,10 @@ export class ServiceRouteMap extends Component {
                 paddingTopLeft: [64, 32],
                 paddingBottomRight: [32, 32],
                 maxZoom: 14,
+                animate: false,
             });
         } else {
-            this.map.setView(DEFAULT_CENTER, 10);
+            this.map.setView(DEFAULT_CENTER, 10, { animate: false });
         }
     }
 

@@ -185,6 +185,24 @@ registry.category("web_tour.tours").add("service_route_optimize_tour", {
             trigger: `${ROUTE} .o_service_route_stop:nth-child(3):contains(Far Customer)`,
         },
         {
+            content: "The map's next day",
+            trigger: `${MAP} .o_service_day_next`,
+            run: "click",
+        },
+        {
+            content: "has no job",
+            trigger: `${MAP} .o_service_route_empty`,
+        },
+        {
+            content: "The board shows one day",
+            trigger: ".o_service_planning_board .oe_timeline_button_scale_day",
+            run: "click",
+        },
+        {
+            content: "the map follows it: the technician's day again",
+            trigger: `${ROUTE} .o_service_route_stop:nth-child(1):contains(Near Customer)`,
+        },
+        {
             content: "A stop opens its job",
             trigger: `${ROUTE} .o_service_route_stop:nth-child(1) button`,
             run: "click",
