@@ -5,6 +5,7 @@
  * License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
  */
 import { deserializeDateTime } from "@web/core/l10n/dates";
+import { formatFloat } from "@web/core/utils/numbers";
 
 const DIRECTIONS_URL = "https://www.google.com/maps/dir/?api=1";
 
@@ -117,8 +118,9 @@ export function formatSpan(start, end) {
     return from && to ? `${from}–${to}` : from || to;
 }
 
+/** "7.2 km" (the user's decimal separator: "7,2 km" in Italian). */
 export function formatKm(km) {
-    return `${(Math.round((km || 0) * 10) / 10).toLocaleString()} km`;
+    return `${formatFloat(km || 0, { digits: [16, 1] })} km`;
 }
 
 /** "1 h 05" or "25 min" of driving. */
