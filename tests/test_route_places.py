@@ -248,6 +248,19 @@ class TestRouteMileage(RouteCommon):
         # 5.2 km at 50 km/h
         self.assertAlmostEqual(line.quantity, 5.16 / 50, delta=0.01)
 
+    def test_stored_route_follows_a_move_at_commit(self):
+        first = self._stop("A", at(9))
+        second = self._stop("C", at(11))
+        self.env.cr.flush()  # what a commit runs first: the precommit hooks
+        self.assertEqual((first.route_sequence, second.route_sequence), (1, 2))
+        self.assertAlmostEqual(first.route_leg_km, 5.2, delta=0.1)
+        self.assertAlmostEqual(second.route_leg_km, 10.3, delta=0.2)
+        first.with_user(self.user_officer).write({"scheduled_start": at(14)})
+        self.env.cr.flush()
+        self.assertEqual((second.route_sequence, first.route_sequence), (1, 2))
+        self.assertAlmostEqual(second.route_leg_km, 15.5, delta=0.2)
+        self.assertAlmostEqual(first.route_leg_km, 10.3, delta=0.2)
+
     def test_work_report_shows_the_day_route_km(self):
         self._stop("A", at(9))
         self._stop("B", at(11))
