@@ -974,13 +974,15 @@ class ServiceRouteStop(models.AbstractModel):
 
     def action_service_route_optimize(self):
         """Open Optimise Route for the day (and technicians) of these jobs,
-        or today for all technicians."""
+        else for the day in the context (``service_route_date``, the board's)
+        or today, all technicians."""
         self._service_route_check_dispatcher()
         jobs = self.filtered("scheduled_start")
         day = (
             self._service_route_local_day(min(jobs.mapped("scheduled_start")))
             if jobs
-            else fields.Date.context_today(self)
+            else fields.Date.to_date(self.env.context.get("service_route_date"))
+            or fields.Date.context_today(self)
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "service_management.action_service_route_optimize"

@@ -205,6 +205,26 @@ class TestRouteLegs(RouteCommon):
         get.assert_not_called()
         self.assertEqual(again[points[0], points[1]], (6.0, 7.0))
 
+    def test_osrm_beyond_100_places_asks_by_blocks(self):
+        self.company.service_osrm_url = "https://osrm.test"
+        points = [(LAT, DEPOT_LON + 0.001 * k) for k in range(120)]
+
+        def table(url, **kwargs):
+            size = len(url.rsplit("/", 1)[1].split(";"))
+            self.assertLessEqual(size, 100)
+            grid = [[1000.0 * abs(i - j) for j in range(size)] for i in range(size)]
+            return response(200, {"code": "Ok", "distances": grid, "durations": grid})
+
+        # a route through the 120 places: its 119 legs
+        legs = list(zip(points, points[1:], strict=False))
+        with patch(OSRM, side_effect=table) as get:
+            matrix = self.env["service.route.leg"]._service_matrix(
+                [], self.company, pairs=legs
+            )
+        # blocks of 50 places, only those holding legs: 0-0, 0-1, 1-1, 1-2, 2-2
+        self.assertEqual(get.call_count, 5)
+        self.assertEqual({matrix[leg][0] for leg in legs}, {1.0})
+
     def test_osrm_error_falls_back_to_the_estimate(self):
         self.company.service_osrm_url = "https://osrm.test"
         a, b, __ = self._points()
