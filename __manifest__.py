@@ -22,7 +22,9 @@
         "web_leaflet_lib",
     ],
     # the routing solver of Optimise Route (protobuf: what it imports)
-    "external_dependencies": {"python": ["ortools>=9.10", "protobuf>=6.33.1"]},
+    "external_dependencies": {
+        "python": ["ortools>=9.15,<9.16", "protobuf>=6.33.1,<6.34"]
+    },
     "data": [
         "security/service_security.xml",
         "security/ir.model.access.csv",

@@ -1680,6 +1680,9 @@ class ServiceInterventionPhone(models.Model):
         if line_type == "activity" and employee:
             # the hours of whoever records them
             context["default_employee_id"] = employee.id
+        if line_type == "part":
+            # a part the van does not hold asks where it came from
+            context["service_confirm_van"] = True
         return {
             "type": "ir.actions.act_window",
             "name": titles[line_type],

@@ -4,7 +4,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import format_date, format_datetime
+from odoo.tools import format_date, format_datetime, formatLang
 
 from .selections import COST_GROUPS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
@@ -125,6 +125,8 @@ class ServiceInterventionLine(models.Model):
         "invoice_status": SYSTEM,
         # phone
         "scan_code": TECHNICIAN,
+        "van_shortage": SYSTEM,
+        "outside_van": TECHNICIAN,
         "travel_kind": TECHNICIAN,
         "intervention_lot_ids": SYSTEM,
         # practices
@@ -960,6 +962,17 @@ class ServiceInterventionLinePhone(models.Model):
         help="Barcode, serial/lot number or internal reference of the part.",
     )
     intervention_lot_ids = fields.Many2many(related="intervention_id.lot_ids")
+    # a part the technician's van does not hold is recorded once he says
+    # where it came from: the warehouse then knows where to look
+    van_shortage = fields.Char(
+        compute="_compute_van_shortage",
+        help="Why the part is not expected from the technician's van.",
+    )
+    outside_van = fields.Boolean(
+        string="Brought From Elsewhere",
+        help="The technician confirmed that this part did not come from his "
+        "van (bought, borrowed, taken from the warehouse).",
+    )
     # the "Add travel" dialog chooses between the two kinds only
     travel_kind = fields.Selection(
         [("travel", "Travel Time"), ("mileage", "Kilometres")],
@@ -987,10 +1000,38 @@ class ServiceInterventionLinePhone(models.Model):
             self.quantity = 0.0
             self.line_type = self.travel_kind
 
+    @api.depends("line_type", "product_id", "lot_id", "quantity", "intervention_id")
+    @api.depends_context("uid")
+    def _compute_van_shortage(self):
+        for line in self:
+            line.van_shortage = (
+                line.line_type == "part"
+                and not line.stock_move_id
+                and line._service_van_warning(
+                    line.product_id, line.lot_id, line._service_van_location()
+                )
+            )
+
+    @api.constrains("product_id", "lot_id", "quantity", "outside_van")
+    def _check_van_confirmed(self):
+        """In the "Add part" dialog (its context asks for it), a part the
+        van does not hold is saved only once the technician confirms he
+        brought it from elsewhere."""
+        if not self.env.context.get("service_confirm_van"):
+            return
+        for line in self.filtered(lambda rec: not rec.outside_van):
+            if line.van_shortage:
+                raise ValidationError(
+                    self.env._(
+                        "%(shortage)s Tick “Brought From Elsewhere” to record it.",
+                        shortage=line.van_shortage,
+                    )
+                )
+
     @api.onchange("scan_code")
     def _onchange_scan_code(self):
         if not self.scan_code:
-            return None
+            return
         code = self.scan_code.strip()
         self.scan_code = False
         van = self._service_van_location()
@@ -1001,12 +1042,6 @@ class ServiceInterventionLinePhone(models.Model):
         self.line_type = "part"
         self.product_id = product
         self.lot_id = lot
-        warning = self._service_van_warning(product, lot, van)
-        if warning:
-            return {
-                "warning": {"title": self.env._("Not in your van"), "message": warning}
-            }
-        return None
 
     def _service_van_location(self):
         """The user's van (their employee's stock location), else where the
@@ -1132,8 +1167,8 @@ class ServiceInterventionLinePhone(models.Model):
                 raise ValidationError(message)
 
     def _service_van_warning(self, product, lot, van):
-        """A sentence when the part is not in the van (it may be used all the
-        same: the technician brought it from elsewhere)."""
+        """A sentence when the van does not hold the part (it may be used
+        all the same once the technician says he brought it from elsewhere)."""
         if not product.is_storable or not van:
             return False
         available = (
@@ -1143,14 +1178,21 @@ class ServiceInterventionLinePhone(models.Model):
                 product.sudo(), van, lot_id=lot.sudo() or None, allow_negative=True
             )
         )
-        if available > 0:
+        if available >= (self.quantity or 1.0):
             return False
+        if lot:
+            return self.env._(
+                "%(product)s %(lot)s is not in %(location)s.",
+                product=product.display_name,
+                lot=lot.name,
+                location=van.display_name,
+            )
         return self.env._(
-            "%(product)s%(lot)s is not in %(location)s: the line is recorded "
-            "anyway; tell the warehouse where the part came from.",
+            "%(location)s holds %(available)s of %(product)s, not %(quantity)s.",
             product=product.display_name,
-            lot=f" ({lot.name})" if lot else "",
             location=van.display_name,
+            available=formatLang(self.env, max(available, 0.0), dp="Product Unit"),
+            quantity=formatLang(self.env, self.quantity or 1.0, dp="Product Unit"),
         )
 
     # ------------------------------------------------------------------

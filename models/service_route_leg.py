@@ -77,57 +77,57 @@ class ServiceRouteLeg(models.Model):
         return km, km / speed * 60.0
 
     @api.model
-    def _service_matrix(self, places, company=None):
-        """Distances and times between every two places.
+    def _service_matrix(self, places, company=None, pairs=None, fetch=True):
+        """Distances and times between places.
 
         :param places: list of (lat, lon); rounded here
-        :return: ``{(a, b): (km, minutes)}`` for every ordered pair of the
-            rounded places (one query for the cache, at most one OSRM request
-            for the pairs it lacks, one insert)
+        :param pairs: the ordered pairs of places wanted (default: every
+            pair of ``places``)
+        :param fetch: with an OSRM server, ask it for the pairs the cache
+            lacks (else they are estimated)
+        :return: ``{(a, b): (km, minutes)}`` on rounded places (one query for
+            the cache, at most one OSRM request per 100 places, one insert)
         """
         company = company or self.env.company
-        points = list(dict.fromkeys(round_place(*p) for p in places))
-        result = {}
-        if not points:
-            return result
+        if pairs is None:
+            points = list(dict.fromkeys(round_place(*p) for p in places))
+            pairs = [(a, b) for a in points for b in points]
+        else:
+            pairs = list(
+                dict.fromkeys((round_place(*a), round_place(*b)) for a, b in pairs)
+            )
+        result = {(a, b): (0.0, 0.0) for a, b in pairs if a == b}
+        pairs = [(a, b) for a, b in pairs if a != b]
         url = (company.sudo().service_osrm_url or "").strip()
-        source = "osrm" if url else "estimate"
-        if source == "estimate":
+        if not url:
             # cheaper to compute than to read
-            for a in points:
-                for b in points:
-                    result[a, b] = (
-                        (0.0, 0.0) if a == b else self._service_estimate(a, b, company)
-                    )
+            for a, b in pairs:
+                result[a, b] = self._service_estimate(a, b, company)
             return result
-        cached = self._service_cached(points, source)
+        cached = self._service_cached(pairs, "osrm")
         result.update(cached)
-        missing = [
-            (a, b) for a in points for b in points if a != b and (a, b) not in cached
-        ]
-        for a in points:
-            result[a, a] = (0.0, 0.0)
-        if not missing:
-            return result
-        wanted = list(dict.fromkeys([p for pair in missing for p in pair]))
-        fetched = self._service_osrm_table(url, wanted)
+        missing = [pair for pair in pairs if pair not in cached]
+        fetched = {}
+        if missing and fetch:
+            wanted = list(dict.fromkeys(p for pair in missing for p in pair))
+            fetched = self._service_osrm_table(url, wanted, missing) or {}
         new = []
         for a, b in missing:
-            if fetched and (a, b) in fetched:
+            if (a, b) in fetched:
                 result[a, b] = fetched[a, b]
                 new.append((a, b, *fetched[a, b]))
             else:
                 result[a, b] = self._service_estimate(a, b, company)
-        self._service_store(new, source)
+        self._service_store(new, "osrm")
         return result
 
     @api.model
-    def _service_cached(self, points, source):
-        """Cached legs between these rounded places (one query)."""
-        if len(points) < 2:
+    def _service_cached(self, pairs, source):
+        """Cached legs of these pairs of rounded places (one query)."""
+        if not pairs:
             return {}
-        lats = sorted({p[0] for p in points})
-        lons = sorted({p[1] for p in points})
+        froms = {a for a, _b in pairs}
+        tos = {b for _a, b in pairs}
         self.env.cr.execute(
             """
             SELECT from_lat, from_lon, to_lat, to_lon, km, minutes
@@ -136,15 +136,20 @@ class ServiceRouteLeg(models.Model):
                AND from_lat = ANY(%s) AND from_lon = ANY(%s)
                AND to_lat = ANY(%s) AND to_lon = ANY(%s)
             """,
-            (source, lats, lons, lats, lons),
+            (
+                source,
+                sorted({p[0] for p in froms}),
+                sorted({p[1] for p in froms}),
+                sorted({p[0] for p in tos}),
+                sorted({p[1] for p in tos}),
+            ),
         )
-        wanted = set(points)
+        wanted = set(pairs)
         result = {}
         for flat, flon, tlat, tlon, km, minutes in self.env.cr.fetchall():
-            a = round_place(flat, flon)
-            b = round_place(tlat, tlon)
-            if a in wanted and b in wanted:
-                result[a, b] = (km, minutes)
+            pair = (round_place(flat, flon), round_place(tlat, tlon))
+            if pair in wanted:
+                result[pair] = (km, minutes)
         return result
 
     @api.model
@@ -169,18 +174,36 @@ class ServiceRouteLeg(models.Model):
         )
 
     @api.model
-    def _service_osrm_table(self, url, points):
+    def _service_osrm_table(self, url, points, pairs=None):
         """``{(a, b): (km, minutes)}`` from OSRM's table service, or None on
-        any error (logged: the caller falls back to the estimate)."""
-        if len(points) > OSRM_MAX_PLACES:
-            result = {}
-            # the pairs between chunks stay estimated: a day never has 100 stops
-            for start in range(0, len(points), OSRM_MAX_PLACES):
-                part = self._service_osrm_table(
-                    url, points[start : start + OSRM_MAX_PLACES]
+        an error (logged: the caller falls back to the estimate). Beyond the
+        server's 100 places, one request per block of places holding wanted
+        ``pairs``."""
+        if len(points) <= OSRM_MAX_PLACES:
+            return self._service_osrm_request(url, points)
+        half = OSRM_MAX_PLACES // 2
+        chunks = [points[i : i + half] for i in range(0, len(points), half)]
+        chunk_of = {p: k for k, chunk in enumerate(chunks) for p in chunk}
+        blocks = sorted(
+            {
+                tuple(sorted((chunk_of[a], chunk_of[b])))
+                for a, b in (
+                    pairs or ((a, b) for a in points for b in points if a != b)
                 )
-                result.update(part or {})
-            return result
+            }
+        )
+        result = {}
+        for i, j in blocks:
+            part = self._service_osrm_request(
+                url, chunks[i] + (chunks[j] if j != i else [])
+            )
+            if part is None:
+                return result or None
+            result.update(part)
+        return result
+
+    @api.model
+    def _service_osrm_request(self, url, points):
         coordinates = ";".join(
             f"{lon:.{PRECISION}f},{lat:.{PRECISION}f}" for lat, lon in points
         )

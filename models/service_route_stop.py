@@ -235,6 +235,29 @@ class ServiceRouteStop(models.AbstractModel):
         return legs, home
 
     @api.model
+    def _service_route_pairs(self, start, points, end):
+        """The legs of a route through ``points`` (None: no place)."""
+        located = [p for p in [start, *points, end] if p]
+        return list(zip(located, located[1:], strict=False))
+
+    @api.model
+    def _service_route_problem_pairs(self, vehicles, jobs, allow_reassign):
+        """Every leg the solver may drive: between the places of each
+        technician's day, or of the whole day when jobs may move."""
+        groups = defaultdict(set)
+        for v, vehicle in enumerate(vehicles):
+            groups[0 if allow_reassign else v] |= {vehicle.start, vehicle.end}
+        for job in jobs:
+            groups[0 if allow_reassign else job.vehicle].add(job.place)
+        return [
+            (a, b)
+            for places in groups.values()
+            for a in places
+            for b in places
+            if a and b
+        ]
+
+    @api.model
     def _service_route_day_jobs(self, day_keys):
         """The jobs of technicians' days, as superuser, in one query:
         ``{(technician id, date): jobs in time order}``."""
@@ -296,11 +319,21 @@ class ServiceRouteStop(models.AbstractModel):
         all_jobs = self.env["service.intervention"].sudo().concat(*jobs_of.values())
         employees = self.env["hr.employee"].sudo().browse({k[0] for k in day_keys})
         places = self._service_route_places(employees)
-        points = [self._service_point(job._service_route_site()) for job in all_jobs]
-        for start, end in places.values():
-            points += [self._service_point(start), self._service_point(end)]
+        pairs = []
+        for key, jobs in jobs_of.items():
+            start, end = places[key[0]]
+            pairs += self._service_route_pairs(
+                self._service_point(start),
+                [self._service_point(job._service_route_site()) for job in jobs],
+                self._service_point(end),
+            )
+        # no request to a routing server here (it runs before each commit):
+        # the legs it gave for the map or the optimisation are cached
         matrix = self.env["service.route.leg"]._service_matrix(
-            [p for p in points if p], all_jobs.company_id[:1] or self.env.company
+            [],
+            all_jobs.company_id[:1] or self.env.company,
+            pairs=pairs,
+            fetch=False,
         )
         result = {}
         totals = {}
@@ -471,10 +504,20 @@ class ServiceRouteStop(models.AbstractModel):
         place_partners.fetch(["name", "partner_latitude", "partner_longitude"])
         commercial = sites.commercial_partner_id
         commercial.fetch(["name"])
-        points = [self._service_point(j._service_route_site()) for j in jobs]
-        points += [self._service_point(p) for p in place_partners]
+        pairs = []
+        for employee in employees:
+            start_partner, end_partner = places[employee.id]
+            pairs += self._service_route_pairs(
+                self._service_point(start_partner),
+                [
+                    self._service_point(j._service_route_site())
+                    for j in jobs
+                    if j.technician_id == employee
+                ],
+                self._service_point(end_partner),
+            )
         matrix = self.env["service.route.leg"]._service_matrix(
-            [p for p in points if p], jobs.company_id[:1] or self.env.company
+            [], jobs.company_id[:1] or self.env.company, pairs=pairs
         )
         jobs_of = defaultdict(list)
         missing = []
@@ -663,10 +706,12 @@ class ServiceRouteStop(models.AbstractModel):
                     skills["jobs"].get(job.id, frozenset()),
                 )
             )
-        points = [job.place for job in solver_jobs if job.place]
-        points += [p for v in vehicles for p in (v.start, v.end) if p]
         matrix = self.env["service.route.leg"]._service_matrix(
-            points, records.company_id[:1] or self.env.company
+            [],
+            records.company_id[:1] or self.env.company,
+            pairs=self._service_route_problem_pairs(
+                vehicles, solver_jobs, allow_reassign
+            ),
         )
         return {
             "origin": origin,
@@ -929,13 +974,15 @@ class ServiceRouteStop(models.AbstractModel):
 
     def action_service_route_optimize(self):
         """Open Optimise Route for the day (and technicians) of these jobs,
-        or today for all technicians."""
+        else for the day in the context (``service_route_date``, the board's)
+        or today, all technicians."""
         self._service_route_check_dispatcher()
         jobs = self.filtered("scheduled_start")
         day = (
             self._service_route_local_day(min(jobs.mapped("scheduled_start")))
             if jobs
-            else fields.Date.context_today(self)
+            else fields.Date.to_date(self.env.context.get("service_route_date"))
+            or fields.Date.context_today(self)
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "service_management.action_service_route_optimize"

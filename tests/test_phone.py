@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import (
@@ -277,16 +277,34 @@ class TestPhoneScan(PhoneCommon):
         with self.assertRaisesRegex(UserError, "No spare part has the code NOPE-42"):
             form.scan_code = "NOPE-42"
 
-    def test_part_not_in_the_van_warns_without_blocking(self):
+    def test_part_not_in_the_van_asks_where_it_came_from(self):
+        # the "Add part" dialog, as the technician's button opens it
+        action = self.job.with_user(self.tech_user).action_add_part()
         Line = self.env["service.intervention.line"].with_user(self.tech_user)
-        line = Line.new({"intervention_id": self.job.id, "line_type": "part"})
-        line.scan_code = "FS-WH"
-        result = line._onchange_scan_code()
-        self.assertIn("is not in", result["warning"]["message"])
-        self.assertIn("Van Tess", result["warning"]["message"])
+        form = Form(Line.with_context(**action["context"]), view=PART_FORM)
+        form.scan_code = "FS-WH"
+        self.assertEqual(form.lot_id, self.sensor_lot_wh)
+        self.assertIn("FS-WH is not in WH/Van Tess", form.van_shortage)
+        # a request: refused as a whole
+        with (
+            self.assertRaisesRegex(ValidationError, "Brought From Elsewhere"),
+            self.env.cr.savepoint(),
+        ):
+            form.save()
+        self.assertFalse(self.job.line_ids.filtered("lot_id"), "nothing half-saved")
+        form.outside_van = True
+        line = form.save()
         self.assertEqual(line.lot_id, self.sensor_lot_wh)
-        line.scan_code = "8001234567890"
-        self.assertFalse(line._onchange_scan_code(), "in the van: no warning")
+        self.assertTrue(line.outside_van)
+        # more than the van holds asks too; what the van holds does not
+        form = Form(Line.with_context(**action["context"]), view=PART_FORM)
+        form.scan_code = "8001234567890"
+        self.assertFalse(form.van_shortage, "in the van")
+        form.quantity = 6
+        self.assertIn("holds 5", form.van_shortage)
+        form.quantity = 5
+        self.assertFalse(form.van_shortage)
+        self.assertEqual(form.save().product_id, self.gasket)
 
 
 @tagged("post_install", "-at_install")

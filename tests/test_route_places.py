@@ -205,6 +205,26 @@ class TestRouteLegs(RouteCommon):
         get.assert_not_called()
         self.assertEqual(again[points[0], points[1]], (6.0, 7.0))
 
+    def test_osrm_beyond_100_places_asks_by_blocks(self):
+        self.company.service_osrm_url = "https://osrm.test"
+        points = [(LAT, DEPOT_LON + 0.001 * k) for k in range(120)]
+
+        def table(url, **kwargs):
+            size = len(url.rsplit("/", 1)[1].split(";"))
+            self.assertLessEqual(size, 100)
+            grid = [[1000.0 * abs(i - j) for j in range(size)] for i in range(size)]
+            return response(200, {"code": "Ok", "distances": grid, "durations": grid})
+
+        # a route through the 120 places: its 119 legs
+        legs = list(zip(points, points[1:], strict=False))
+        with patch(OSRM, side_effect=table) as get:
+            matrix = self.env["service.route.leg"]._service_matrix(
+                [], self.company, pairs=legs
+            )
+        # blocks of 50 places, only those holding legs: 0-0, 0-1, 1-1, 1-2, 2-2
+        self.assertEqual(get.call_count, 5)
+        self.assertEqual({matrix[leg][0] for leg in legs}, {1.0})
+
     def test_osrm_error_falls_back_to_the_estimate(self):
         self.company.service_osrm_url = "https://osrm.test"
         a, b, __ = self._points()
@@ -247,6 +267,19 @@ class TestRouteMileage(RouteCommon):
         line = self._line(job, line_type="travel")
         # 5.2 km at 50 km/h
         self.assertAlmostEqual(line.quantity, 5.16 / 50, delta=0.01)
+
+    def test_stored_route_follows_a_move_at_commit(self):
+        first = self._stop("A", at(9))
+        second = self._stop("C", at(11))
+        self.env.cr.flush()  # what a commit runs first: the precommit hooks
+        self.assertEqual((first.route_sequence, second.route_sequence), (1, 2))
+        self.assertAlmostEqual(first.route_leg_km, 5.2, delta=0.1)
+        self.assertAlmostEqual(second.route_leg_km, 10.3, delta=0.2)
+        first.with_user(self.user_officer).write({"scheduled_start": at(14)})
+        self.env.cr.flush()
+        self.assertEqual((second.route_sequence, first.route_sequence), (1, 2))
+        self.assertAlmostEqual(second.route_leg_km, 15.5, delta=0.2)
+        self.assertAlmostEqual(first.route_leg_km, 10.3, delta=0.2)
 
     def test_work_report_shows_the_day_route_km(self):
         self._stop("A", at(9))

@@ -21,8 +21,8 @@ Distances are the add-on's estimate (straight line x 1.3 at 50 km/h).
     every order tried (8! = 40,320, each scheduled at the earliest and
     checked), against the solver. Target: within 2 % on average.
 (3) Map: ``get_route_map_data`` of the 20 x 8 day, median of 5 server times
-    and its queries, against a 5 x 2 day. Targets: < 300 ms and the same
-    number of queries.
+    and the queries it sends, against a 5 x 2 day. Targets: < 300 ms and no
+    more queries than for the small day.
 
 Everything runs in one transaction rolled back at the end (benchlib). Exits 0
 on PASS and FAIL alike (it is a report), non-zero on errors.
@@ -319,6 +319,24 @@ def timed(env, func):
     return time.perf_counter() - start, env.cr.sql_log_count - queries, result
 
 
+def logged_queries(env, func, *args):
+    """The SQL queries ``func(*args)`` runs, caches empty (diagnostics)."""
+    env.invalidate_all()
+    cr, queries = env.cr, []
+    execute = cr.execute
+
+    def log(query, params=None, log_exceptions=True):
+        queries.append(" ".join(str(query).split())[:160])
+        return execute(query, params, log_exceptions)
+
+    cr.execute = log
+    try:
+        func(*args)
+    finally:
+        cr.execute = execute
+    return queries
+
+
 def run(env, args):
     from odoo.addons.service_management.models import (  # noqa: PLC0415
         service_route_solver as solver,
@@ -446,26 +464,36 @@ def run(env, args):
     env.flush_all()
     day = DAY.isoformat()
     next_day = (DAY + datetime.timedelta(days=1)).isoformat()
-    for __ in range(2):  # the first load warms the registry's caches
-        __, small_q, small_data = timed(
-            env,
-            lambda: Intervention.get_route_map_data(next_day, keep.technician_id.ids),
-        )
-    times, big_q = [], None
+    # a first load of each warms the registry's caches (rules, groups)
+    Intervention.get_route_map_data(day, map_day.ids)
+    Intervention.get_route_map_data(next_day, keep.technician_id.ids)
+    times = []
     for __ in range(5):
-        seconds, big_q, data = timed(
+        seconds, __, data = timed(
             env, lambda: Intervention.get_route_map_data(day, map_day.ids)
         )
         times.append(seconds * 1000)
+    small_data = Intervention.get_route_map_data(next_day, keep.technician_id.ids)
+    # the queries each load sends through the cursor
+    big_queries = logged_queries(env, Intervention.get_route_map_data, day, map_day.ids)
+    small_queries = logged_queries(
+        env, Intervention.get_route_map_data, next_day, keep.technician_id.ids
+    )
+    big_q, small_q = len(big_queries), len(small_queries)
+    if big_q > small_q:
+        for label, queries in (("20 x 8", big_queries), ("5 x 2", small_queries)):
+            print(f"  queries of {label}:")
+            for query in queries:
+                print(f"    {query}")
     ms = statistics.median(times)
     stops = sum(len(t["stops"]) for t in data["technicians"])
     small_stops = sum(len(t["stops"]) for t in small_data["technicians"])
-    ok = ms < MAP_TARGET_MS and big_q == small_q
+    ok = ms < MAP_TARGET_MS and big_q <= small_q
     verdicts.append(ok)
     print(
         f"  {'PASS' if ok else 'FAIL'}: {stops} stops in {ms:.1f} ms (median of 5, "
         f"target < {MAP_TARGET_MS:g}), {big_q} queries vs {small_q} for "
-        f"{small_stops} stops ({'constant' if big_q == small_q else 'GROW'})"
+        f"{small_stops} stops ({'constant' if big_q <= small_q else 'GROW'})"
     )
     print(
         f"\n{'PASS' if all(verdicts) else 'FAIL'}: saving, speed, optimum, map = "

@@ -181,6 +181,7 @@ class ServiceProtocolLaunch(models.TransientModel):
             "protocol": protocol.name,
             "launch": batch.name,
         }
+        created = 0
         for chunk in split_every(self._batch_size, targets):
             vals_list = []
             for partner, contract in chunk:
@@ -188,6 +189,7 @@ class ServiceProtocolLaunch(models.TransientModel):
                     protocol,
                     partner,
                     contract=contract,
+                    key=self._practice_key(partner, contract),
                     technician=self.technician_id,
                 )
                 values.update(
@@ -196,16 +198,45 @@ class ServiceProtocolLaunch(models.TransientModel):
                     description=description,
                 )
                 vals_list.append(values)
-            Planning._create_practices(vals_list)
-        batch.message_post(
-            body=self.env._(
-                "%(count)s jobs created for %(protocol)s.",
-                count=len(targets),
-                protocol=protocol.display_name,
-            )
-        )
+            created += len(Planning._create_practices(vals_list))
+        self._report_launch(batch, created, len(targets) - created)
         self.batch_id = batch
         return batch
+
+    def _practice_key(self, partner, contract):
+        """The event of a launch: this protocol for this customer (and
+        contract) today. Two launches of the same protocol on the same
+        customers the same day, from two wizards or two officers at once,
+        create each job once (the practice key is unique per protocol)."""
+        today = fields.Date.context_today(self)
+        return f"launch:{today}:{partner.id}:{contract.id or 0}"
+
+    def _report_launch(self, batch, created, skipped):
+        """Say on the launch what it created and what another launch of
+        today had already created; refuse a launch that creates nothing."""
+        protocol = self.protocol_id.display_name
+        if not created:
+            raise UserError(
+                self.env._(
+                    "%(protocol)s was already launched today on every one of "
+                    "these customers (by another launch): nothing to create.",
+                    protocol=protocol,
+                )
+            )
+        body = self.env._(
+            "%(count)s jobs created for %(protocol)s.",
+            count=created,
+            protocol=protocol,
+        )
+        if skipped:
+            body = self.env._(
+                "%(count)s jobs created for %(protocol)s; %(skipped)s skipped: "
+                "another launch created them today.",
+                count=created,
+                protocol=protocol,
+                skipped=skipped,
+            )
+        batch.message_post(body=body)
 
     def _reopen(self):
         return {
