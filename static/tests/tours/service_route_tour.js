@@ -222,6 +222,7 @@ registry.category("web_tour.tours").add("service_day_routes_phone_tour", {
             content: "On a phone the board opens without its map",
             trigger: ".o_service_planning_board:not(:has(.o_service_board_map))",
         },
+        bigEnough("The Map button", "button.o_service_board_map_toggle", 1),
         {
             content: "Show the map",
             trigger: "button.o_service_board_map_toggle",
