@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.fields import Command
 
 DEMO_TZ = "Europe/Rome"
@@ -46,6 +46,14 @@ class ServiceDemo(models.AbstractModel):
                 "phone": "+39 051 000100",
                 "email": "info@climaservice.example.com",
                 "website": "https://climaservice.example.com",
+            }
+        )
+        # its place on the map: the day routes start and end there
+        company.partner_id.write(
+            {
+                "partner_latitude": 44.5146,
+                "partner_longitude": 11.3636,
+                "date_localization": fields.Date.context_today(self),
             }
         )
         Chart = self.env["account.chart.template"]
