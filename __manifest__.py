@@ -18,7 +18,13 @@
         "hr_hourly_cost",
         "portal",
         "web_timeline",
+        "base_geolocalize",
+        "web_leaflet_lib",
     ],
+    # the routing solver of Optimise Route (protobuf: what it imports)
+    "external_dependencies": {
+        "python": ["ortools>=9.15,<9.16", "protobuf>=6.33.1,<6.34"]
+    },
     "data": [
         "security/service_security.xml",
         "security/ir.model.access.csv",
@@ -35,6 +41,7 @@
         "views/service_intervention_phone_views.xml",
         "wizard/service_lot_register_views.xml",
         "wizard/service_intervention_close_views.xml",
+        "wizard/service_route_optimize_views.xml",
         "views/hr_employee_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
@@ -51,6 +58,7 @@
         "views/service_invoicing_views.xml",
         "views/service_profitability_report_views.xml",
         "views/service_portal_templates.xml",
+        "views/service_day_routes_views.xml",
         "views/service_menus.xml",
         "views/service_contract_allowance_views.xml",
         "views/service_intervention_sla_views.xml",
@@ -68,7 +76,9 @@
         "web.assets_backend": [
             "service_management/static/src/views/service_planning_board.esm.js",
             "service_management/static/src/views/service_planning_board.scss",
+            "service_management/static/src/views/service_planning_board.xml",
             "service_management/static/src/phone/**/*",
+            "service_management/static/src/route/**/*",
         ],
         "web.report_assets_common": [
             "service_management/static/src/report/service_report.scss",

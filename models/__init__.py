@@ -34,6 +34,8 @@ from . import service_intervention_practice
 from . import service_intervention_allowance
 from . import service_intervention_sla
 from . import service_intervention_execution
+from . import service_route_leg
+from . import service_route_stop
 from . import service_intervention
 from . import service_workload_report
 from . import service_intervention_object

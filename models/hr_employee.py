@@ -9,6 +9,8 @@ class HrEmployee(models.Model):
     _inherit = ["hr.employee", "service.write.policy.mixin"]
     _write_policy = {
         "service_location_id": groups(OFFICER, "hr.group_hr_user"),
+        "service_route_start_partner_id": groups(OFFICER, "hr.group_hr_user"),
+        "service_route_end_partner_id": groups(OFFICER, "hr.group_hr_user"),
     }
 
     service_location_id = fields.Many2one(
@@ -19,4 +21,19 @@ class HrEmployee(models.Model):
         # not on hr.employee.public: readable by HR users only (read with sudo)
         groups="hr.group_hr_user",
         help="Spare parts used by this technician leave from this location.",
+    )
+    # home or depot; read with sudo by the routes (not on hr.employee.public)
+    service_route_start_partner_id = fields.Many2one(
+        "res.partner",
+        string="Route Start",
+        groups="hr.group_hr_user",
+        help="Where the technician's day starts (home or depot); empty: the "
+        "company's address.",
+    )
+    service_route_end_partner_id = fields.Many2one(
+        "res.partner",
+        string="Route End",
+        groups="hr.group_hr_user",
+        help="Where the technician's day ends (home or depot); empty: the "
+        "company's address.",
     )

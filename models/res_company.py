@@ -20,6 +20,8 @@ class ResCompany(models.Model):
         "service_warranty_reminder_days": (0, 3660),
         "service_time_increment": (0, 24),
         "service_allowance_alert_pct": (0, 100),
+        "service_route_road_factor": (1, 5),
+        "service_route_speed_kmh": (1, 200),
     }
 
     service_preventive_horizon_days = fields.Integer(
@@ -113,6 +115,38 @@ class ResCompany(models.Model):
         default=0.25,
         help="The time of a technician's timer becomes an activity line rounded "
         "up to this increment (0.25 = a quarter of an hour; 0 = to the minute).",
+    )
+
+    # day routes
+    service_route_road_factor = fields.Float(
+        string="Road Factor",
+        default=1.3,
+        help="Roads are this much longer than the straight line between two "
+        "places (used when no OSRM server is set, or when it fails).",
+    )
+    service_route_speed_kmh = fields.Float(
+        string="Average Speed (km/h)",
+        default=50.0,
+        help="Average driving speed used to estimate driving times.",
+    )
+    service_osrm_url = fields.Char(
+        string="OSRM Server",
+        help="URL of an OSRM server (e.g. https://osrm.example.com) giving "
+        "road distances and driving times; empty: estimated from the "
+        "coordinates, and no request leaves the server.",
+    )
+    service_mileage_source = fields.Selection(
+        [
+            ("customer", "The customer's fixed distance"),
+            ("route", "The leg of the day route"),
+        ],
+        string="Mileage From",
+        default="customer",
+        required=True,
+        help="Kilometres proposed on a job's mileage and travel lines: the "
+        "customer's fixed distance, or the job's leg of its technician's day "
+        "route (from the previous stop or the start place; the customer's "
+        "distance when the job has no leg).",
     )
 
     _service_time_increment_range = models.Constraint(

@@ -51,3 +51,15 @@ class ResConfigSettings(models.TransientModel):
     service_invoice_warning_threshold = fields.Float(
         related="company_id.service_invoice_warning_threshold", readonly=False
     )
+    service_route_road_factor = fields.Float(
+        related="company_id.service_route_road_factor", readonly=False
+    )
+    service_route_speed_kmh = fields.Float(
+        related="company_id.service_route_speed_kmh", readonly=False
+    )
+    service_osrm_url = fields.Char(
+        related="company_id.service_osrm_url", readonly=False
+    )
+    service_mileage_source = fields.Selection(
+        related="company_id.service_mileage_source", readonly=False
+    )

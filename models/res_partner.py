@@ -1,9 +1,31 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+import logging
+import time
+from datetime import timedelta
+
+import requests
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .selections import CONTRACT_READERS, LOT_READERS, WORK_READERS
 from .service_document_mixin import open_action
 from .service_write_policy_mixin import SYSTEM
+
+_logger = logging.getLogger(__name__)
+
+NOMINATIM_URL = "https://nominatim.openstreetmap.org/search"
+# Nominatim's usage policy: at most one request per second
+GEOCODE_INTERVAL = 1.0
+GEOCODE_TIMEOUT = 10
+# partners geocoded per run of the scheduled action (about a minute)
+GEOCODE_BATCH = 50
+# a partner whose address was not found is tried again after this
+GEOCODE_RETRY_DAYS = 7
+# jobs of the next days need their places
+GEOCODE_HORIZON_DAYS = 14
+ADDRESS_FIELDS = ("street", "street2", "zip", "city", "state_id", "country_id")
 
 
 class ResPartner(models.Model):
@@ -125,3 +147,223 @@ class ResPartner(models.Model):
                 "default_service_address_id": self.id,
             },
         )
+
+    # ------------------------------------------------------------------
+    # Places of job sites (issue 20): geocoding
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        moved = any(name in vals for name in ADDRESS_FIELDS) and not (
+            "partner_latitude" in vals and "partner_longitude" in vals
+        )
+        if moved:
+            # base_geolocalize forgets the old place; so is the last attempt,
+            # and the scheduled action places the new address soon
+            vals = dict(vals, date_localization=False)
+        result = super().write(vals)
+        if moved:
+            cron = self.env.ref(
+                "service_management.ir_cron_service_geocode", raise_if_not_found=False
+            )
+            if cron:
+                cron.sudo()._trigger()
+        return result
+
+    def _service_address_query(self):
+        self.ensure_one()
+        partner = self.with_context(lang="en_US")
+        return self.env["base.geocoder"].geo_query_address(
+            street=partner.street,
+            zip=partner.zip,
+            city=partner.city,
+            state=partner.state_id.name,
+            country=partner.country_id.name,
+        )
+
+    def _service_geocode_one(self):
+        """Ask the geocoding service for this partner's place.
+
+        :return: ``(status, (lat, lon) or None)``; status is ``ok``,
+            ``not_found``, ``rate_limited`` or ``error``
+        """
+        self.ensure_one()
+        query = self._service_address_query()
+        if not query:
+            return "not_found", None
+        provider = self.env["base.geocoder"]._get_provider().tech_name
+        if provider != "openstreetmap":
+            # Google or another provider: Odoo's own call
+            found = self.env["base.geocoder"].geo_find(
+                query, force_country=self.country_id.name
+            )
+            return ("ok", found) if found else ("not_found", None)
+        try:
+            response = requests.get(
+                NOMINATIM_URL,
+                params={"format": "json", "q": query, "limit": 1},
+                headers={"User-Agent": "Odoo service_management (geocoding)"},
+                timeout=GEOCODE_TIMEOUT,
+            )
+        except requests.RequestException as error:
+            _logger.warning("Geocoding %s failed: %s", self.display_name, error)
+            return "error", None
+        if response.status_code == 429:
+            return "rate_limited", None
+        if response.status_code != 200:
+            _logger.warning(
+                "Geocoding %s failed: HTTP %s", self.display_name, response.status_code
+            )
+            return "error", None
+        try:
+            found = response.json()
+            return ("ok", (float(found[0]["lat"]), float(found[0]["lon"])))
+        except (ValueError, KeyError, IndexError, TypeError):
+            return "not_found", None
+
+    def _service_geocode(self, limit=GEOCODE_BATCH):
+        """Place these partners (at most ``limit``, one request a second).
+        Never raises: what fails is logged and noted on the partner.
+
+        :return: ``{"ok": partners, "not_found": partners, "rate_limited":
+            partners not tried, "error": partners}``
+        """
+        result = {
+            status: self.browse()
+            for status in ("ok", "not_found", "rate_limited", "error")
+        }
+        today = fields.Date.context_today(self)
+        last_call = None
+        partners = self[:limit] if limit else self
+        for index, partner in enumerate(partners):
+            if last_call is not None:
+                wait = GEOCODE_INTERVAL - (time.monotonic() - last_call)
+                if wait > 0:
+                    time.sleep(wait)
+            last_call = time.monotonic()
+            status, place = partner._service_geocode_one()
+            if status == "rate_limited":
+                # the service asks us to stop: the rest waits for the next run
+                result["rate_limited"] |= partners[index:]
+                _logger.warning(
+                    "Geocoding stopped: the service limits the requests (%s "
+                    "partners left for the next run).",
+                    len(partners) - index,
+                )
+                break
+            result[status] |= partner
+            if status == "ok":
+                partner.sudo().write(
+                    {
+                        "partner_latitude": place[0],
+                        "partner_longitude": place[1],
+                        "date_localization": today,
+                    }
+                )
+            elif status == "not_found":
+                # tried: the scheduled action waits before trying again
+                partner.sudo().write({"date_localization": today})
+                partner.sudo().message_post(
+                    body=Markup("<p>%s</p>")
+                    % self.env._(
+                        "The address “%(address)s” was not found on the map: "
+                        "correct it, or type the latitude and longitude.",
+                        address=partner._service_address_query(),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+        return result
+
+    def action_service_geocode(self):
+        """Button: place these partners now and say what happened."""
+        result = self._service_geocode(limit=GEOCODE_BATCH)
+        failed = result["not_found"] | result["error"] | result["rate_limited"]
+        if failed:
+            message = self.env._(
+                "Not placed: %(partners)s. See the partner's notes, or type "
+                "the latitude and longitude.",
+                partners=", ".join(failed.mapped("display_name")),
+            )
+            if result["rate_limited"]:
+                message = self.env._(
+                    "The map service asks to wait: try again in a minute. %(rest)s",
+                    rest=message,
+                )
+            raise UserError(message)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s places found.", count=len(result["ok"])
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _service_partners_to_geocode(self, today=None):
+        """Sites of the open jobs of the next days and the technicians'
+        start and end places that have no coordinates (and were not tried
+        in the last days)."""
+        today = today or fields.Date.context_today(self)
+        jobs = (
+            self.env["service.intervention"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("state", "in", ("draft", "scheduled")),
+                    "|",
+                    ("scheduled_start", "=", False),
+                    (
+                        "scheduled_start",
+                        "<",
+                        fields.Datetime.to_datetime(today)
+                        + timedelta(days=GEOCODE_HORIZON_DAYS + 1),
+                    ),
+                    "|",
+                    ("scheduled_start", "=", False),
+                    ("scheduled_start", ">=", fields.Datetime.to_datetime(today)),
+                ],
+                ["partner_id", "partner_shipping_id"],
+            )
+        )
+        employees = (
+            self.env["hr.employee"]
+            .sudo()
+            .search_fetch(
+                [
+                    "|",
+                    ("service_route_start_partner_id", "!=", False),
+                    ("service_route_end_partner_id", "!=", False),
+                ],
+                ["service_route_start_partner_id", "service_route_end_partner_id"],
+            )
+        )
+        partners = (
+            jobs.partner_shipping_id
+            | jobs.filtered(lambda j: not j.partner_shipping_id).partner_id
+            | employees.service_route_start_partner_id
+            | employees.service_route_end_partner_id
+            | self.env["res.company"].sudo().search([("active", "=", True)]).partner_id
+        )
+        retry = today - timedelta(days=GEOCODE_RETRY_DAYS)
+        return partners.filtered(
+            lambda p: (
+                not p.partner_latitude
+                and not p.partner_longitude
+                and (p.city or p.zip or p.street)
+                and (not p.date_localization or p.date_localization < retry)
+            )
+        )
+
+    @api.model
+    def _cron_service_geocode(self, today=None, limit=GEOCODE_BATCH):
+        """Scheduled action: place the partners the next days' routes need,
+        ``limit`` per run at one request a second."""
+        partners = self._service_partners_to_geocode(today)
+        result = partners._service_geocode(limit=limit)
+        done = len(partners[:limit]) - len(result["rate_limited"])
+        if self.env.context.get("ir_cron_progress_id"):
+            # the rest on the next run (an address may wait a day at worst)
+            self.env["ir.cron"]._commit_progress(done, remaining=0)
+        return result

@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.fields import Command
 
 DEMO_TZ = "Europe/Rome"
@@ -32,6 +32,7 @@ class ServiceDemo(models.AbstractModel):
         euro = self.env.ref("base.EUR")
         former_currency = company.currency_id
         company.write(self._demo_company_values())
+        self._demo_locate_company(company)
         self._demo_setup_accounting(company, euro)
         if company.currency_id == euro != former_currency:
             self._demo_reprice_pricelists(company, former_currency)
@@ -50,6 +51,17 @@ class ServiceDemo(models.AbstractModel):
             "email": "info@climaservice.example.com",
             "website": "https://climaservice.example.com",
         }
+
+    @api.model
+    def _demo_locate_company(self, company):
+        """Its place on the map: the day routes start and end there."""
+        company.partner_id.write(
+            {
+                "partner_latitude": 44.5146,
+                "partner_longitude": 11.3636,
+                "date_localization": fields.Date.context_today(self),
+            }
+        )
 
     @api.model
     def _demo_setup_accounting(self, company, euro):

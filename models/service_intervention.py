@@ -58,6 +58,7 @@ class ServiceIntervention(models.Model):
         "service.intervention.allowance",
         "service.intervention.sla",
         "service.intervention.execution",
+        "service.route.stop",
     ]
     _order = "priority desc, scheduled_start, id desc"
     _service_sequence_code = "service.intervention"

@@ -383,11 +383,12 @@ class ServiceInterventionLine(models.Model):
                 line.quantity = line._default_quantity()
 
     def _default_quantity(self):
-        """The activity's duration, the customer's distance, else one."""
+        """The activity's duration, the job's route for travel and mileage,
+        else one."""
         if self.line_type == "activity":
             return self.activity_type_id.default_duration
-        if self.line_type == "mileage":
-            return self.intervention_id.partner_id.service_distance_km
+        if self.line_type in ("mileage", "travel") and self.intervention_id:
+            return self.intervention_id._service_route_line_quantity(self)
         return 1.0
 
     @api.depends("intervention_id.pricelist_id")

@@ -48,6 +48,13 @@ class ServiceWorkDay(models.Model):
         string="Work of the Day",
     )
     hours = fields.Float(compute="_compute_line_ids")
+    route_km = fields.Float(
+        string="Route (km)",
+        compute="_compute_route_km",
+        digits=(16, 1),
+        help="Kilometres of the day's route: from the start place through "
+        "the day's jobs to the end place.",
+    )
 
     _day_uniq = models.Constraint(
         "unique(employee_id, date)",
@@ -67,6 +74,30 @@ class ServiceWorkDay(models.Model):
             )
             day.line_ids = lines
             day.hours = sum(lines.mapped("quantity"))
+
+    def _compute_route_km(self):
+        totals = self._service_route_totals(
+            {(day.employee_id.id, day.date) for day in self}
+        )
+        for day in self:
+            day.route_km = totals.get((day.employee_id.id, day.date), (0.0, 0.0))[0]
+
+    @api.model
+    def _service_route_totals(self, day_keys):
+        """{(employee id, date): (km, minutes)} of the days' routes."""
+        return (
+            self.env["service.intervention"]
+            .sudo()
+            ._service_route_compute(day_keys, with_totals=True)[1]
+        )
+
+    @api.model
+    def _service_route_day_km(self, employee, day):
+        """Kilometres of an employee's route on a day (the work report)."""
+        if not employee or not day:
+            return 0.0
+        key = (employee.id, fields.Date.to_date(day))
+        return round(self._service_route_totals({key}).get(key, (0.0, 0.0))[0], 1)
 
     def write(self, vals):
         if "signature" not in vals:

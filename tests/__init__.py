@@ -41,3 +41,6 @@ from . import test_field_owners
 from . import test_practice_concurrency
 from . import test_roles_flows
 from . import test_demo
+from . import test_route_tour
+from . import test_route_optimize
+from . import test_route_places

@@ -359,6 +359,10 @@ SCREENS = {
         "open": {"officer": ("new",), "service_admin": ("new",)},
         "denied": {"technician": ("new",), "internal": ("new",)},
     },
+    "service_route_optimize_view_form": {
+        "open": {"officer": ("new",), "service_admin": ("new",)},
+        "denied": {"technician": ("new",), "internal": ("new",)},
+    },
     "service_installed_base_backfill_view_form": {
         "open": {"officer": ("new",), "service_admin": ("new",)},
         "denied": {"technician": ("new",), "internal": ("new",)},

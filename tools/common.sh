@@ -10,7 +10,7 @@ ADDON_NAME=service_management
 ADDONS_LINK_DIR="$CACHE/addons"
 ODOO_NIGHTLY_URL="${ODOO_NIGHTLY_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}"
 # Odoo modules the add-on needs: the template database is keyed on this list.
-DEPENDS="sale_stock,account,hr_hourly_cost,portal,web_timeline"
+DEPENDS="sale_stock,account,hr_hourly_cost,portal,web_timeline,base_geolocalize,web_leaflet_lib"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
@@ -38,7 +38,7 @@ addons_path() {
   local paths="$ADDONS_LINK_DIR"
   [ -d "$src/addons" ] && paths="$paths,$src/addons"
   paths="$paths,$src/odoo/addons"
-  # OCA add-ons installed by pip (web_timeline) land in site-packages/odoo/addons.
+  # OCA add-ons installed by pip (web_timeline, web_leaflet_lib) land in site-packages/odoo/addons.
   [ -d "$site/odoo/addons" ] && paths="$paths,$site/odoo/addons"
   printf '%s\n' "$paths"
 }

@@ -104,6 +104,18 @@ new Promise(async (resolve) => {
 })
 """
 
+OPEN_MY_ROUTE = """
+new Promise((resolve) => {
+    const button = document.querySelector('.o_service_my_route_toggle');
+    if (!button) {
+        resolve('no My Route button');
+        return;
+    }
+    button.click();
+    setTimeout(() => resolve(''), 2000);
+})
+"""
+
 SHOTS = [
     (
         "screenshot_planning",
@@ -118,6 +130,13 @@ SHOTS = [
         "/odoo/action-service_management.action_service_my_day",
         PHONE,
         None,
+    ),
+    (
+        "screenshot_my_route_phone",
+        ("tech", "tech"),
+        "/odoo/action-service_management.action_service_my_day",
+        PHONE,
+        OPEN_MY_ROUTE,
     ),
     (
         "screenshot_job_phone",

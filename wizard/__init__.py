@@ -7,3 +7,5 @@ from . import service_preventive_preview
 from . import service_preventive_preview_line
 from . import service_intervention_plan
 from . import service_intervention_close
+from . import service_route_optimize
+from . import service_route_optimize_line

@@ -3,6 +3,7 @@ import { kanbanView } from "@web/views/kanban/kanban_view";
 import { KanbanController } from "@web/views/kanban/kanban_controller";
 import { useBus } from "@web/core/utils/hooks";
 import { Component } from "@odoo/owl";
+import { ServiceMyRoute } from "../route/service_my_route";
 
 // the filters of the "Today" search view shown as switches, one at a time
 const DAY_FILTERS = ["today", "next_days", "done"];
@@ -40,7 +41,7 @@ export class ServiceDaySwitch extends Component {
 
 export class ServiceMyDayController extends KanbanController {
     static template = "service_management.ServiceMyDayKanbanView";
-    static components = { ...KanbanController.components, ServiceDaySwitch };
+    static components = { ...KanbanController.components, ServiceDaySwitch, ServiceMyRoute };
 }
 
 registry.category("views").add("service_my_day_kanban", {

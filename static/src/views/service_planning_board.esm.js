@@ -6,12 +6,19 @@
 import {TimelineController} from "@web_timeline/views/timeline/timeline_controller.esm";
 import {TimelineModel} from "@web_timeline/views/timeline/timeline_model.esm";
 import {TimelineRenderer} from "@web_timeline/views/timeline/timeline_renderer.esm";
+import {TimelineView} from "@web_timeline/views/timeline/timeline_view.esm";
+import {ServiceDayRoutes} from "../route/service_day_routes";
 import {patch} from "@web/core/utils/patch";
+import {registry} from "@web/core/registry";
+import {useState, useSubEnv} from "@odoo/owl";
+import {serializeDate} from "@web/core/l10n/dates";
 
 const {DateTime} = luxon;
 
 export const BOARD_CLASS = "o_service_planning_board";
 const QUARTER_MS = 15 * 60 * 1000;
+// a window of a day at most (Day, or Today: from now to the same time tomorrow)
+const DAY_WINDOW_MS = 26 * 60 * 60 * 1000;
 const LOCKED_STATES = ["done", "cancelled"];
 
 function isBoard(params) {
@@ -38,7 +45,16 @@ patch(TimelineRenderer.prototype, {
                 this.mode.data = "day";
             }
         }
-        return super.init_timeline(...arguments);
+        const result = super.init_timeline(...arguments);
+        if (isBoard(this.params) && this.env.serviceBoardShowsDay) {
+            // the board shows one day: its map shows the same day
+            this.timeline.on("rangechanged", ({start, end}) => {
+                if (end - start <= DAY_WINDOW_MS) {
+                    this.env.serviceBoardShowsDay(DateTime.fromJSDate(start));
+                }
+            });
+        }
+        return result;
     },
     _computeMode() {
         const result = super._computeMode(...arguments);
@@ -124,4 +140,38 @@ patch(TimelineController.prototype, {
             this.render();
         }
     },
+});
+
+/** The board with the day's map beside it (below it on a phone): the map
+ * shows on a desktop, a tap away on a phone. */
+export class ServicePlanningBoardController extends TimelineController {
+    setup() {
+        super.setup();
+        this.boardState = useState({showMap: !this.env.isSmall, mapDate: null});
+        useSubEnv({
+            serviceBoardShowsDay: (day) => {
+                this.boardState.mapDate = serializeDate(day);
+            },
+        });
+    }
+
+    toggleMap() {
+        this.boardState.showMap = !this.boardState.showMap;
+    }
+
+    /** After Optimise Route the jobs moved: the board shows them again. */
+    async reloadBoard() {
+        await this.model.load(this.getSearchProps());
+        this.render(true);
+    }
+}
+ServicePlanningBoardController.template = "service_management.ServicePlanningBoard";
+ServicePlanningBoardController.components = {
+    ...TimelineController.components,
+    ServiceDayRoutes,
+};
+
+registry.category("views").add("service_planning_board", {
+    ...TimelineView,
+    Controller: ServicePlanningBoardController,
 });

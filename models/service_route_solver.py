@@ -1,0 +1,337 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The day-route problem and its solution with Google OR-Tools' routing
+solver (a vehicle routing problem with time windows and breaks).
+
+Plain Python, no ORM: ``service.route.stop`` builds the problem from the
+records, the benchmark (tools/bench_routing.py) from random instances.
+
+Times are integer minutes from an origin (the start of the day), distances
+integer metres. Each technician (vehicle) leaves their start place no
+earlier than their working time begins and is back at their end place when
+it ends; their leaves are breaks in which they neither drive nor work. A job
+is visited by one technician, starts inside its window, and is either
+movable (dropped with a large penalty when it cannot fit, then left where it
+is) or fixed (pinned, in progress or done: its technician and its start stay;
+it only occupies the time).
+"""
+
+from dataclasses import dataclass, field
+
+# dropping a movable job costs more than any day's driving (in metres)
+DROP_PENALTY = 10_000_000
+# a fixed job reached late costs this per minute (it stays where it is)
+LATE_PENALTY = 100_000
+HORIZON = 3 * 24 * 60
+
+
+@dataclass
+class Vehicle:
+    key: object
+    start: tuple  # place (lat, lon) or None
+    end: tuple
+    # free working intervals [(from, to)] in minutes, sorted
+    free: list
+    skills: frozenset = frozenset()
+
+
+@dataclass
+class Job:
+    key: object
+    place: tuple  # (lat, lon) or None: no travel to or from it
+    duration: int
+    vehicle: int  # index of its current technician
+    start: int  # its current start
+    window: tuple = (None, None)  # (earliest, latest) start
+    fixed: bool = False
+    skills: frozenset = frozenset()
+
+
+@dataclass
+class Route:
+    vehicle: int
+    # [(job index, start minute)] in visiting order
+    visits: list = field(default_factory=list)
+
+
+def _place_cost(matrix, a, b):
+    if a is None or b is None or a == b:
+        return (0.0, 0.0)
+    return matrix.get((a, b), (0.0, 0.0))
+
+
+def route_cost(matrix, vehicle, places):
+    """(km, minutes) of driving from the vehicle's start through ``places``
+    (None: no place, skipped) back to its end."""
+    km = minutes = 0.0
+    previous = vehicle.start
+    for place in places:
+        if place is None:
+            continue
+        if previous is not None:
+            leg = _place_cost(matrix, previous, place)
+            km += leg[0]
+            minutes += leg[1]
+        previous = place
+    if previous is not None and vehicle.end is not None:
+        leg = _place_cost(matrix, previous, vehicle.end)
+        km += leg[0]
+        minutes += leg[1]
+    return km, minutes
+
+
+def candidates(vehicles, job, allow_reassign):
+    if job.fixed or not allow_reassign:
+        return [job.vehicle]
+    return [
+        v
+        for v, vehicle in enumerate(vehicles)
+        if v == job.vehicle or job.skills <= vehicle.skills
+    ]
+
+
+def solve(vehicles, jobs, matrix, allow_reassign=False, time_limit=1.0):
+    """Solve with OR-Tools.
+
+    :param matrix: ``{(place a, place b): (km, minutes)}``
+    :return: (list of Route, set of dropped job indexes) or None when
+        OR-Tools finds no solution
+    """
+    # imported here: the add-on loads without it, Optimise Route says so
+    from ortools.constraint_solver import (  # noqa: PLC0415
+        pywrapcp,
+        routing_enums_pb2,
+    )
+
+    n_vehicles = len(vehicles)
+    # nodes: one start and one end per vehicle, then the jobs
+    places = [v.start for v in vehicles] + [v.end for v in vehicles]
+    places += [job.place for job in jobs]
+    service = [0] * (2 * n_vehicles) + [job.duration for job in jobs]
+    n_nodes = len(places)
+    first_job = 2 * n_vehicles
+    manager = pywrapcp.RoutingIndexManager(
+        n_nodes,
+        n_vehicles,
+        list(range(n_vehicles)),
+        list(range(n_vehicles, 2 * n_vehicles)),
+    )
+    routing = pywrapcp.RoutingModel(manager)
+
+    metres = {}
+    minutes = {}
+    for i, a in enumerate(places):
+        for j, b in enumerate(places):
+            km, mins = _place_cost(matrix, a, b)
+            metres[i, j] = int(round(km * 1000))
+            minutes[i, j] = int(round(mins))
+
+    def distance_callback(from_index, to_index):
+        return metres[manager.IndexToNode(from_index), manager.IndexToNode(to_index)]
+
+    def time_callback(from_index, to_index):
+        i = manager.IndexToNode(from_index)
+        j = manager.IndexToNode(to_index)
+        return service[i] + minutes[i, j]
+
+    distance_index = routing.RegisterTransitCallback(distance_callback)
+    routing.SetArcCostEvaluatorOfAllVehicles(distance_index)
+    time_index = routing.RegisterTransitCallback(time_callback)
+    routing.AddDimension(time_index, HORIZON, HORIZON, False, "Time")
+    time = routing.GetDimensionOrDie("Time")
+
+    service_of_index = [
+        service[manager.IndexToNode(index)] for index in range(routing.Size())
+    ]
+    _constrain_vehicles(routing, time, vehicles, jobs, service_of_index)
+    _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign)
+
+    for v in range(n_vehicles):
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.time_limit.FromMilliseconds(max(50, int(time_limit * 1000)))
+    solution = routing.SolveWithParameters(params)
+    if not solution:
+        return None
+    routes = []
+    dropped = set()
+    for v in range(n_vehicles):
+        route = Route(v)
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        while not routing.IsEnd(index):
+            j = manager.IndexToNode(index) - first_job
+            route.visits.append((j, solution.Min(time.CumulVar(index))))
+            index = solution.Value(routing.NextVar(index))
+        routes.append(route)
+    visited = {j for route in routes for j, _t in route.visits}
+    dropped = {j for j in range(len(jobs)) if j not in visited}
+    return routes, dropped
+
+
+def _constrain_vehicles(routing, time, vehicles, jobs, service_of_index):
+    """Working time of each technician; their leaves as breaks."""
+    for v, vehicle in enumerate(vehicles):
+        free = vehicle.free or [(0, 0)]
+        fixed = [job for job in jobs if job.fixed and job.vehicle == v]
+        day_from = min([free[0][0]] + [job.start for job in fixed])
+        day_to = max([free[-1][1]] + [job.start + job.duration for job in fixed])
+        time.CumulVar(routing.Start(v)).SetRange(day_from, HORIZON)
+        time.CumulVar(routing.End(v)).SetRange(0, day_to + _home_margin(fixed))
+        # leaves (and breaks of the working time) not taken by a fixed job
+        gaps = subtract(
+            [(b, c) for (_a, b), (c, _d) in zip(free, free[1:], strict=False)],
+            [(job.start, job.start + job.duration) for job in fixed],
+        )
+        if gaps:
+            intervals = [
+                routing.solver().FixedDurationIntervalVar(
+                    b, b, c - b, False, f"gap {v} {b}"
+                )
+                for b, c in gaps
+            ]
+            time.SetBreakIntervalsOfVehicle(intervals, v, service_of_index)
+
+
+def _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign):
+    """Who may do each job and when it may start."""
+    for j, job in enumerate(jobs):
+        index = manager.NodeToIndex(2 * len(vehicles) + j)
+        cumul = time.CumulVar(index)
+        allowed = candidates(vehicles, job, allow_reassign)
+        routing.VehicleVar(index).SetValues(
+            [-1] + allowed if not job.fixed else allowed
+        )
+        if job.fixed:
+            cumul.SetMin(job.start)
+            time.SetCumulVarSoftUpperBound(index, job.start, LATE_PENALTY)
+            continue
+        low, high = _job_bounds(vehicles, job, allowed)
+        if low > high:
+            high = low  # cannot fit: the disjunction drops it
+        cumul.SetRange(low, high)
+        if len(allowed) == 1:
+            # outside the free intervals of its only technician
+            free = vehicles[allowed[0]].free
+            for (_a, b), (c, _d) in zip(free, free[1:], strict=False):
+                gap_from, gap_to = b - job.duration + 1, c - 1
+                if gap_from <= gap_to and low <= gap_to and gap_from <= high:
+                    cumul.RemoveInterval(max(gap_from, low), min(gap_to, high))
+        routing.AddDisjunction([index], DROP_PENALTY)
+
+
+def subtract(intervals, holes):
+    """``intervals`` minus ``holes`` (both lists of (from, to))."""
+    result = []
+    for a, b in intervals:
+        pieces = [(a, b)]
+        for c, d in holes:
+            pieces = [
+                piece
+                for x, y in pieces
+                for piece in ((x, min(y, c)), (max(x, d), y))
+                if piece[1] > piece[0]
+            ]
+        result += pieces
+    return result
+
+
+def _home_margin(fixed):
+    # a fixed job at the end of the day may make the way home late
+    return 24 * 60 if fixed else 0
+
+
+def _job_bounds(vehicles, job, allowed):
+    """Earliest and latest start of a movable job on any of its technicians."""
+    low = (
+        min(vehicles[v].free[0][0] for v in allowed if vehicles[v].free)
+        if any(vehicles[v].free for v in allowed)
+        else 0
+    )
+    high = (
+        max(vehicles[v].free[-1][1] for v in allowed if vehicles[v].free) - job.duration
+        if any(vehicles[v].free for v in allowed)
+        else -1
+    )
+    earliest, latest = job.window
+    if earliest is not None:
+        low = max(low, earliest)
+    if latest is not None:
+        high = min(high, latest)
+    return low, high
+
+
+def round_routes(vehicles, jobs, matrix, routes, step=5):
+    """Start times rounded up to ``step`` minutes when the route stays
+    feasible (windows, free time, fixed jobs), else as the solver gave them."""
+
+    def ceil(value):
+        return value if value % step == 0 else value + step - value % step
+
+    result = []
+    for route in routes:
+        vehicle = vehicles[route.vehicle]
+        rounded = []
+        place = vehicle.start
+        clock = None  # when the technician may leave the previous stop
+        for j, start in route.visits:
+            job = jobs[j]
+            arrival = None
+            if clock is not None:
+                arrival = clock + int(round(_place_cost(matrix, place, job.place)[1]))
+            if job.fixed:
+                new = max(start, job.start)
+                if arrival is not None and arrival > new:
+                    break
+            else:
+                new = ceil(max(start, arrival or 0))
+                latest = job.window[1]
+                if (latest is not None and new > latest) or not _inside(
+                    vehicle.free, new, new + job.duration
+                ):
+                    break
+            rounded.append((j, new))
+            clock = new + job.duration
+            if job.place is not None:
+                place = job.place
+        feasible = len(rounded) == len(route.visits)
+        result.append(Route(route.vehicle, rounded if feasible else list(route.visits)))
+    return result
+
+
+def violations(vehicle, jobs, matrix, visits):
+    """What a technician's timed visits break: a window, the working time
+    (or a leave), or the time to drive from the previous stop."""
+    problems = []
+    place = vehicle.start
+    clock = None
+    for j, start in visits:
+        job = jobs[j]
+        earliest, latest = job.window
+        if not job.fixed:
+            if (earliest is not None and start < earliest) or (
+                latest is not None and start > latest
+            ):
+                problems.append((job.key, "window"))
+            if not _inside(vehicle.free, start, start + job.duration):
+                problems.append((job.key, "working time"))
+        if clock is not None:
+            arrival = clock + int(round(_place_cost(matrix, place, job.place)[1]))
+            if arrival > start:
+                problems.append((job.key, "travel"))
+        clock = start + job.duration
+        if job.place is not None:
+            place = job.place
+    return problems
+
+
+def _inside(free, start, stop):
+    if not free:
+        return True
+    return any(a <= start and stop <= b for a, b in free)
