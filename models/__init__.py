@@ -3,6 +3,14 @@ from . import service_note_mixin
 from . import service_document_mixin
 from . import service_priced_line_mixin
 from . import service_profitability_mixin
+
+# the concerns of the intervention lines, before service_contract_line imports
+# service_intervention_line
+from . import service_intervention_line_phone
+from . import service_intervention_line_practice
+from . import service_intervention_line_allowance
+from . import service_intervention_line_execution
+from . import service_intervention_line_report
 from . import res_company
 from . import res_config_settings
 from . import service_activity_type
@@ -20,6 +28,12 @@ from . import account_move_line
 from . import sale_order
 from . import sale_order_line
 from . import hr_employee
+from . import service_intervention_planning
+from . import service_intervention_phone
+from . import service_intervention_practice
+from . import service_intervention_allowance
+from . import service_intervention_sla
+from . import service_intervention_execution
 from . import service_intervention
 from . import service_workload_report
 from . import service_intervention_object
@@ -32,4 +46,3 @@ from . import res_users
 from . import service_profitability_report
 from . import service_protocol_launch_batch
 from . import service_demo
-from . import service_intervention_phone

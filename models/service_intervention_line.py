@@ -1,10 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from collections import defaultdict
+"""The work lines of an intervention: hours, parts, travel, mileage and
+expenses, priced, covered, costed, invoiced and taken out of stock.
+
+``service.intervention.line`` is this class plus the concerns listed by name
+in its ``_inherit`` (phone, practice, allowance, execution, report), each an
+abstract model in its own file; the one ``write`` and the change checks here
+call their steps."""
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import format_date, format_datetime
+from odoo.tools import format_date
 
 from .selections import COST_GROUPS, INVOICE_STATUSES
 from .service_document_mixin import is_trusted, trusted
@@ -78,8 +84,18 @@ class ServiceInterventionLine(models.Model):
         "service.priced.line.mixin",
         "analytic.mixin",
         "service.write.policy.mixin",
+        # the concerns, each in its own file
+        "service.intervention.line.phone",
+        "service.intervention.line.practice",
+        "service.intervention.line.allowance",
+        "service.intervention.line.execution",
+        "service.intervention.line.report",
     ]
     _description = "Intervention Work Line"
+    _analytic_depends = (
+        "intervention_id.partner_id",
+        "intervention_id.contract_id.analytic_distribution",
+    )
     _order = "intervention_id, sequence, id"
     # the technician records what he does; the dispatcher prices and covers
     # (as sale's price and discount); stock, invoicing and prepaid hours are
@@ -123,18 +139,6 @@ class ServiceInterventionLine(models.Model):
         "part_moved": SYSTEM,
         "invoice_line_ids": SYSTEM,
         "invoice_status": SYSTEM,
-        # phone
-        "scan_code": TECHNICIAN,
-        "travel_kind": TECHNICIAN,
-        "intervention_lot_ids": SYSTEM,
-        # practices
-        "step_deadline": SYSTEM,
-        "step_late": SYSTEM,
-        # prepaid hours
-        "allowance_contract_id": SYSTEM,
-        "allowance_hours": SYSTEM,
-        "allowance_left": SYSTEM,
-        "allowance_period_start": SYSTEM,
     }
     _numeric_bounds = {
         "discount": (0, 100),
@@ -414,6 +418,10 @@ class ServiceInterventionLine(models.Model):
         "intervention_id.contract_id.coverage_labor_pct",
         "intervention_id.contract_id.coverage_parts_pct",
         "intervention_id.contract_id.coverage_travel_pct",
+        "allowance_hours",
+        "allowance_left",
+        "intervention_id.allowance_visit",
+        "intervention_id.allowance_visits_left",
     )
     def _compute_coverage(self):
         for line in self:
@@ -421,23 +429,27 @@ class ServiceInterventionLine(models.Model):
                 line.coverage_pct = line.coverage_pct
                 line.coverage_reason = line.coverage_reason
                 continue
-            line.coverage_pct, line.coverage_reason = line._service_coverage()
+            line.coverage_pct, line.coverage_reason = line._coverage()
 
-    def _service_coverage(self):
-        """(percentage, reason) of this work paid by warranty or contract.
+    def _coverage(self):
+        """(percentage, reason) of this work paid by prepaid hours or an
+        included visit (the whole line), else by warranty or contract.
 
         A line without an object gets the best coverage among the job's
         objects: the customer never pays for covered work because of how the
         line was typed."""
         self.ensure_one()
+        prepaid = self._allowance_coverage()
+        if prepaid:
+            return prepaid
         lots = self.object_id.lot_id
         if not self.object_id:
             lots = self.intervention_id.object_ids.lot_id
-        candidates = [self._service_coverage_for_lot(lot) for lot in lots]
-        candidates.append(self._service_coverage_for_lot(lots.browse()))
+        candidates = [self._coverage_for_lot(lot) for lot in lots]
+        candidates.append(self._coverage_for_lot(lots.browse()))
         return max(candidates, key=lambda candidate: candidate[0])
 
-    def _service_coverage_for_lot(self, lot):
+    def _coverage_for_lot(self, lot):
         self.ensure_one()
         date = self.date or fields.Date.context_today(self)
         if (
@@ -449,59 +461,35 @@ class ServiceInterventionLine(models.Model):
                 "Warranty until %(date)s",
                 date=format_date(self.env, lot.warranty_end_date),
             )
+        return self._contract_coverage()
+
+    def _contract_coverage(self):
+        """(percentage, reason) of this work the running contract covers."""
         contract = self.intervention_id.contract_id
         field_name = COVERAGE_FIELD.get(self.line_type)
-        if (
-            contract
-            and field_name
-            and contract.state == "running"
-            and contract[field_name]
-        ):
-            # one whole phrase per kind of work for translators
-            reason = {
-                "coverage_labor_pct": self.env._("%(contract)s: labour %(pct)s%%"),
-                "coverage_parts_pct": self.env._("%(contract)s: parts %(pct)s%%"),
-                "coverage_travel_pct": self.env._("%(contract)s: travel %(pct)s%%"),
-            }[field_name]
-            return contract[field_name], reason % {
-                "contract": contract.name,
-                "pct": f"{contract[field_name]:g}",
-            }
-        return 0.0, False
+        if not (contract and field_name and contract.state == "running"):
+            return 0.0, False
+        if not contract[field_name]:
+            return 0.0, False
+        # one whole phrase per kind of work for translators
+        reason = {
+            "coverage_labor_pct": self.env._("%(contract)s: labour %(pct)s%%"),
+            "coverage_parts_pct": self.env._("%(contract)s: parts %(pct)s%%"),
+            "coverage_travel_pct": self.env._("%(contract)s: travel %(pct)s%%"),
+        }[field_name]
+        return contract[field_name], reason % {
+            "contract": contract.name,
+            "pct": f"{contract[field_name]:g}",
+        }
 
-    @api.depends(
-        "product_id",
-        "intervention_id.partner_id",
-        "intervention_id.contract_id.analytic_distribution",
-    )
-    def _compute_analytic_distribution(self):
-        """The distribution of the intervention's contract, else that of the
-        analytic distribution models for the product and the customer."""
-        # technicians write work lines; they may not read distribution models
-        Model = self.env["account.analytic.distribution.model"].sudo()
-        cache = {}
-        for line in self:
-            if line._is_frozen():
-                line.analytic_distribution = line.analytic_distribution
-                continue
-            intervention = line.intervention_id
-            distribution = intervention.contract_id.analytic_distribution
-            if not distribution:
-                customer = intervention.partner_id.commercial_partner_id
-                company = intervention.company_id or self.env.company
-                arguments = (line.product_id, customer, company)
-                if arguments not in cache:
-                    cache[arguments] = Model._get_distribution(
-                        {
-                            "product_id": line.product_id.id,
-                            "product_categ_id": line.product_id.categ_id.id,
-                            "partner_id": customer.id,
-                            "partner_category_id": customer.category_id.ids,
-                            "company_id": company.id,
-                        }
-                    )
-                distribution = cache[arguments]
-            line.analytic_distribution = distribution or line.analytic_distribution
+    def _get_analytic_context(self):
+        self.ensure_one()
+        intervention = self.intervention_id
+        return (
+            intervention.contract_id,
+            intervention.partner_id.commercial_partner_id,
+            intervention.company_id or self.env.company,
+        )
 
     @api.depends(
         "line_type", "product_id", "employee_id", "activity_type_id", "price_unit"
@@ -510,15 +498,20 @@ class ServiceInterventionLine(models.Model):
         for line in self:
             if line._is_frozen():
                 line.unit_cost = line.sudo().unit_cost
-            elif line.line_type == "activity":
-                line.unit_cost = (
-                    line.employee_id.sudo().hourly_cost
-                    or line.activity_type_id.cost_per_hour
-                )
-            elif line.line_type == "expense":
-                line.unit_cost = line.price_unit or line.product_id.standard_price
             else:
-                line.unit_cost = line.product_id.standard_price
+                line.unit_cost = line._default_unit_cost()
+
+    def _default_unit_cost(self):
+        """The technician's hourly cost (else the activity's), what an
+        expense costs, else the product's cost."""
+        if self.line_type == "activity":
+            return (
+                self.employee_id.sudo().hourly_cost
+                or self.activity_type_id.cost_per_hour
+            )
+        if self.line_type == "expense":
+            return self.price_unit or self.product_id.standard_price
+        return self.product_id.standard_price
 
     @api.depends(
         "quantity",
@@ -612,6 +605,20 @@ class ServiceInterventionLine(models.Model):
     # ------------------------------------------------------------------
     # CRUD: done or invoiced work is not edited
     # ------------------------------------------------------------------
+    def write(self, vals):
+        confirmed = self._confirmed_by(vals)
+        if confirmed:
+            # confirmed now: the work is dated today, by whoever did it
+            super(ServiceInterventionLine, confirmed).write(
+                confirmed._confirm_values(vals)
+            )
+        return super().write(vals)
+
+    def _check_line_change(self, fnames=None):
+        self._check_allowance_change(fnames)
+        self._check_editable(fnames)
+        self._check_signed_day(fnames)
+
     def _check_editable(self, fnames=None):
         if is_trusted(self):
             return
@@ -619,39 +626,37 @@ class ServiceInterventionLine(models.Model):
             set(fnames) & (WORK_FIELDS | {"intervention_id"})
         ):
             return
+        problem = (
+            self._invoiced_problem() or self._closed_problem() or self._moved_problem()
+        )
+        if problem:
+            raise UserError(problem)
+
+    def _invoiced_problem(self):
         invoiced = self.filtered(lambda line: line.invoice_status == "invoiced")
-        if invoiced:
-            raise UserError(
-                self.env._(
-                    "Intervention %(names)s is invoiced: its work lines cannot be "
-                    "changed. Cancel the invoice first.",
-                    names=", ".join(invoiced.intervention_id.mapped("name")),
-                )
-            )
+        return invoiced and self.env._(
+            "Intervention %(names)s is invoiced: its work lines cannot be "
+            "changed. Cancel the invoice first.",
+            names=", ".join(invoiced.intervention_id.mapped("name")),
+        )
+
+    def _closed_problem(self):
         closed = self.filtered(
             lambda line: line.intervention_id.state in ("done", "cancelled")
         )
-        if closed:
-            raise UserError(
-                self.env._(
-                    "Intervention %(names)s is done or cancelled: re-open it to "
-                    "change its work lines.",
-                    names=", ".join(closed.intervention_id.mapped("name")),
-                )
-            )
-        moved = self.filtered("stock_move_id")
-        if moved:
-            raise UserError(
-                self.env._(
-                    "The spare parts %(parts)s already left stock: return them to "
-                    "stock (Return to Stock) before changing or deleting the line.",
-                    parts=", ".join(moved.mapped("name")),
-                )
-            )
+        return closed and self.env._(
+            "Intervention %(names)s is done or cancelled: re-open it to "
+            "change its work lines.",
+            names=", ".join(closed.intervention_id.mapped("name")),
+        )
 
-    def _check_line_change(self, fnames=None):
-        self._check_editable(fnames)
-        self._check_signed_day(fnames)
+    def _moved_problem(self):
+        moved = self.filtered("stock_move_id")
+        return moved and self.env._(
+            "The spare parts %(parts)s already left stock: return them to "
+            "stock (Return to Stock) before changing or deleting the line.",
+            parts=", ".join(moved.mapped("name")),
+        )
 
     def _check_signed_day(self, fnames=None):
         """The hours of a work day the technician signed stay as signed."""
@@ -664,18 +669,7 @@ class ServiceInterventionLine(models.Model):
         )
         if not activities:
             return
-        signed = {
-            (day.employee_id, day.date)
-            for day in self.env["service.work.day"]
-            .sudo()
-            .search(
-                [
-                    ("employee_id", "in", activities.employee_id.ids),
-                    ("date", "in", list(set(activities.mapped("date")))),
-                    ("signed_on", "!=", False),
-                ]
-            )
-        }
+        signed = activities._signed_days()
         frozen = activities.filtered(
             lambda line: (line.employee_id, line.date) in signed
         )
@@ -688,6 +682,59 @@ class ServiceInterventionLine(models.Model):
                     date=format_date(self.env, frozen[0].date),
                 )
             )
+
+    def _signed_days(self):
+        """{(employee, day)} of the signed work days of these lines."""
+        days = (
+            self.env["service.work.day"]
+            .sudo()
+            .search(
+                [
+                    ("employee_id", "in", self.employee_id.ids),
+                    ("date", "in", list(set(self.mapped("date")))),
+                    ("signed_on", "!=", False),
+                ]
+            )
+        )
+        return {(day.employee_id, day.date) for day in days}
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_return_part(self):
+        """Reverse the stock move of these part lines (the part comes back
+        from the customer to where it left from), so the lines of a re-opened
+        intervention can be changed or deleted."""
+        lines = self.filtered("stock_move_id")
+        lines._check_returnable()
+        vals_list = [line._prepare_part_return_values() for line in lines]
+        self._validate_moves(self.env["stock.move"].sudo().create(vals_list))
+        trusted(lines).write({"stock_move_id": False})
+        lines._log_returns()
+        return True
+
+    def _log_returns(self):
+        for intervention in self.intervention_id:
+            returned = self.filtered(
+                lambda line, i=intervention: line.intervention_id == i
+            )
+            intervention.message_post(
+                body=self.env._(
+                    "Spare parts returned to stock: %(parts)s.",
+                    parts=", ".join(returned.mapped("name")),
+                )
+            )
+
+    def _check_returnable(self):
+        for line in self:
+            if line.intervention_id.state != "in_progress":
+                raise UserError(
+                    self.env._(
+                        "Re-open intervention %(name)s before returning its parts "
+                        "to stock.",
+                        name=line.intervention_id.name,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Invoicing hooks (service.invoicing selects, locks, groups and posts)
@@ -717,10 +764,10 @@ class ServiceInterventionLine(models.Model):
 
     def _prepare_invoice_line_values(self, fiscal_position=None, **optional_values):
         """The values of the invoice line of this work line: a description
-        in the customer's language (intervention, serviced object, date,
-        technician, work, coverage), the price, the covered share as a
-        discount, the taxes mapped by the invoice's fiscal position, and the
-        analytic distribution. Its amount is the line's "Customer Pays".
+        in the customer's language (``_invoice_line_name``), the price, the
+        covered share as a discount, the taxes mapped by the invoice's fiscal
+        position, and the analytic distribution. Its amount is the line's
+        "Customer Pays".
 
         Extension point: override it to add or change values of the invoice
         lines of executed work (an account, a label, a custom field); call
@@ -734,10 +781,29 @@ class ServiceInterventionLine(models.Model):
         """
         self.ensure_one()
         Invoicing = self.env["service.invoicing"]
-        intervention = self.intervention_id
         if fiscal_position is None:
-            fiscal_position = Invoicing._work_fiscal_position(intervention)
-        reader_env = Invoicing._reader_env(intervention.partner_id)
+            fiscal_position = Invoicing._work_fiscal_position(self.intervention_id)
+        taxes = Invoicing._work_line_taxes(self, fiscal_position)
+        values = {
+            "product_id": self.product_id.id,
+            "name": self._invoice_line_name(),
+            "quantity": self.quantity,
+            "product_uom_id": (self.uom_id or self.product_id.uom_id).id,
+            "price_unit": self.price_unit,
+            "discount": Invoicing._work_line_discount(self),
+            "tax_ids": [Command.set(taxes.ids)],
+            "service_intervention_line_ids": [Command.set(self.ids)],
+        }
+        if self.analytic_distribution:
+            values["analytic_distribution"] = self.analytic_distribution
+        values.update(optional_values)
+        return values
+
+    def _invoice_line_name(self):
+        """Intervention – serviced object – date – technician – work
+        (coverage), in the customer's language."""
+        intervention = self.intervention_id
+        reader_env = self.env["service.invoicing"]._reader_env(intervention.partner_id)
         # the invoicing user reads the work lines (checked by the caller); the
         # serials and technicians they name are read as admin (billing users
         # may not read employees), product names in the customer's language
@@ -755,30 +821,31 @@ class ServiceInterventionLine(models.Model):
         name = " – ".join(filter(None, [*parts, self.name]))
         if self.coverage_pct:
             name += f" ({self.coverage_reason})"
-        values = {
-            "product_id": self.product_id.id,
-            "name": name,
-            "quantity": self.quantity,
-            "product_uom_id": (self.uom_id or self.product_id.uom_id).id,
-            "price_unit": self.price_unit,
-            "discount": Invoicing._work_line_discount(self),
-            "tax_ids": [
-                Command.set(Invoicing._work_line_taxes(self, fiscal_position).ids)
-            ],
-            "service_intervention_line_ids": [Command.set(self.ids)],
-        }
-        if self.analytic_distribution:
-            values["analytic_distribution"] = self.analytic_distribution
-        values.update(optional_values)
-        return values
+        return name
 
     # ------------------------------------------------------------------
     # Stock
     # ------------------------------------------------------------------
-    def _service_create_part_moves(self):
+    def _create_part_moves(self):
         """One validated stock move per part line, from the intervention's
         location to the customer, lots included."""
-        parts = self.filtered(
+        parts = self._parts_to_move()
+        if not parts:
+            return self.env["stock.move"]
+        parts._check_parts_movable()
+        vals_list = [line._prepare_part_move_values() for line in parts]
+        moves = self._validate_moves(self.env["stock.move"].sudo().create(vals_list))
+        # the links are bookkeeping of the system, as the moves are: the
+        # user's right on the lines is checked once for all of them, then
+        # each line gets its move (a value per line, which one write cannot
+        # set) and the ORM saves them all with a single UPDATE
+        parts.check_access("write")
+        for line, move in zip(trusted(parts).sudo(), moves, strict=True):
+            line.stock_move_id = move
+        return moves
+
+    def _parts_to_move(self):
+        return self.filtered(
             lambda line: (
                 line.line_type == "part"
                 and line.done
@@ -787,9 +854,10 @@ class ServiceInterventionLine(models.Model):
                 and line.quantity > 0
             )
         )
-        if not parts:
-            return self.env["stock.move"]
-        missing_lot = parts.filtered(
+
+    def _check_parts_movable(self):
+        """Tracked parts have their serial, the job where they leave from."""
+        missing_lot = self.filtered(
             lambda line: line.product_id.tracking != "none" and not line.lot_id
         )
         if missing_lot:
@@ -799,7 +867,7 @@ class ServiceInterventionLine(models.Model):
                     parts=", ".join(missing_lot.mapped("product_id.display_name")),
                 )
             )
-        no_source = parts.intervention_id.filtered(lambda i: not i.location_id)
+        no_source = self.intervention_id.filtered(lambda i: not i.location_id)
         if no_source:
             raise UserError(
                 self.env._(
@@ -807,26 +875,22 @@ class ServiceInterventionLine(models.Model):
                     name=no_source[:1].name,
                 )
             )
-        vals_list = [line._prepare_part_move_values() for line in parts]
-        moves = self.env["stock.move"].sudo().create(vals_list)
+
+    @api.model
+    def _validate_moves(self, moves):
+        """Confirm and validate ``moves`` at once (the parts left, or came
+        back, when the technician says so)."""
         moves._action_confirm(merge=False)
         moves.picked = True
         moves._action_done()
-        # the links are bookkeeping of the system, as the moves are: the
-        # user's right on the lines is checked once for all of them, then
-        # each line gets its move (a value per line, which one write cannot
-        # set) and the ORM saves them all with a single UPDATE
-        parts.check_access("write")
-        linked = trusted(parts).sudo()
-        for line, move in zip(linked, moves, strict=True):
-            line.stock_move_id = move
         return moves
 
     def _prepare_part_move_values(self):
         """The values of the stock move that takes the part of this line out
         of stock: from the intervention's location (the technician's van or
         the warehouse) to the customer's location, with its serial or lot,
-        validated at once by ``_service_create_part_moves``.
+        validated at once by ``_create_part_moves``; returned to stock, the
+        move is these values reversed (``_prepare_part_return_values``).
 
         Extension point: override it to change where parts go or what their
         moves carry (a picking type, a route, a custom field); call
@@ -853,639 +917,53 @@ class ServiceInterventionLine(models.Model):
             "origin": intervention.name,
             "service_intervention_id": intervention.id,
             "move_line_ids": [
-                fields.Command.create(
-                    {
-                        "product_id": self.product_id.id,
-                        "lot_id": self.lot_id.id,
-                        "quantity": self.quantity,
-                        "product_uom_id": uom.id,
-                        "location_id": source.id,
-                        "location_dest_id": dest.id,
-                    }
-                )
+                Command.create(self._prepare_part_move_line_values(source, dest, uom))
             ],
         }
 
-    def action_return_part(self):
-        """Reverse the stock move of these part lines (the part comes back
-        from the customer to where it left from), so the lines of a re-opened
-        intervention can be changed or deleted."""
-        lines = self.filtered("stock_move_id")
-        for line in lines:
-            if line.intervention_id.state != "in_progress":
-                raise UserError(
-                    self.env._(
-                        "Re-open intervention %(name)s before returning its parts "
-                        "to stock.",
-                        name=line.intervention_id.name,
-                    )
-                )
-        vals_list = []
-        for line in lines:
-            move = line.stock_move_id.sudo()
-            vals_list.append(
-                {
-                    "product_id": move.product_id.id,
-                    "product_uom_qty": move.quantity,
-                    "product_uom": move.product_uom.id,
-                    "location_id": move.location_dest_id.id,
-                    "location_dest_id": move.location_id.id,
-                    "partner_id": move.partner_id.id,
-                    "company_id": move.company_id.id,
-                    "origin": move.origin,
-                    "service_intervention_id": line.intervention_id.id,
-                    "move_line_ids": [
-                        fields.Command.create(
-                            {
-                                "product_id": ml.product_id.id,
-                                "lot_id": ml.lot_id.id,
-                                "quantity": ml.quantity,
-                                "product_uom_id": ml.product_uom_id.id,
-                                "location_id": ml.location_dest_id.id,
-                                "location_dest_id": ml.location_id.id,
-                            }
-                        )
-                        for ml in move.move_line_ids
-                    ],
-                }
-            )
-        returns = self.env["stock.move"].sudo().create(vals_list)
-        returns._action_confirm(merge=False)
-        returns.picked = True
-        returns._action_done()
-        trusted(lines).write({"stock_move_id": False})
-        for intervention in lines.intervention_id:
-            intervention.message_post(
-                body=self.env._(
-                    "Spare parts returned to stock: %(parts)s.",
-                    parts=", ".join(
-                        lines.filtered(
-                            lambda line, i=intervention: line.intervention_id == i
-                        ).mapped("name")
-                    ),
-                )
-            )
-        return True
+    def _prepare_part_move_line_values(self, source, dest, uom):
+        """The one move line of the part's move: its serial or lot and the
+        quantity that leaves stock."""
+        return {
+            "product_id": self.product_id.id,
+            "lot_id": self.lot_id.id,
+            "quantity": self.quantity,
+            "product_uom_id": uom.id,
+            "location_id": source.id,
+            "location_dest_id": dest.id,
+        }
 
-    # ------------------------------------------------------------------
-    # Work reports
-    # ------------------------------------------------------------------
-    def _service_daily_groups(self):
-        """Activity lines grouped by (technician, day), sorted, for the daily
-        work report."""
-        groups = defaultdict(lambda: self.browse())
-        for line in self.filtered(
-            lambda line: line.line_type == "activity" and line.done
-        ):
-            groups[(line.employee_id, line.date)] |= line
-        return sorted(
-            groups.items(),
-            key=lambda item: (item[0][0].name or "", item[0][0].id, item[0][1]),
+    def _prepare_part_return_values(self):
+        """The values of the stock move returning the part of this line:
+        ``_prepare_part_move_values`` reversed, from where the part went back
+        to where it left from, with the quantity and lots that moved."""
+        self.ensure_one()
+        move = self.stock_move_id.sudo()
+        values = self._prepare_part_move_values()
+        values.update(
+            product_id=move.product_id.id,
+            product_uom_qty=move.quantity,
+            product_uom=move.product_uom.id,
+            location_id=move.location_dest_id.id,
+            location_dest_id=move.location_id.id,
+            partner_id=move.partner_id.id,
+            company_id=move.company_id.id,
+            origin=move.origin,
+            move_line_ids=[
+                Command.create(self._prepare_return_move_line_values(ml))
+                for ml in move.move_line_ids
+            ],
         )
-
-
-# --------------------------------------------------------------------------
-# Spare parts by scan and the phone dialogs
-# --------------------------------------------------------------------------
-#
-# Spare parts by scan: the "Add part" dialog resolves a scanned or typed
-# code (a serial or lot, a product barcode, an internal reference) into the
-# product and its lot, preferring what is in the technician's van.
-class ServiceInterventionLinePhone(models.Model):
-    _inherit = "service.intervention.line"
-
-    scan_code = fields.Char(
-        string="Scan or Type a Code",
-        store=False,
-        help="Barcode, serial/lot number or internal reference of the part.",
-    )
-    intervention_lot_ids = fields.Many2many(related="intervention_id.lot_ids")
-    # the "Add travel" dialog chooses between the two kinds only
-    travel_kind = fields.Selection(
-        [("travel", "Travel Time"), ("mileage", "Kilometres")],
-        string="Record",
-        compute="_compute_travel_kind",
-        inverse="_inverse_travel_kind",
-    )
-
-    @api.depends("line_type")
-    def _compute_travel_kind(self):
-        for line in self:
-            kind = line.line_type
-            line.travel_kind = kind if kind in ("travel", "mileage") else False
-
-    def _inverse_travel_kind(self):
-        for line in self:
-            if line.travel_kind and line.line_type != line.travel_kind:
-                line.line_type = line.travel_kind
-
-    @api.onchange("travel_kind")
-    def _onchange_travel_kind(self):
-        if self.travel_kind and self.line_type != self.travel_kind:
-            # the product and quantity of the other kind do not carry over
-            self.product_id = False
-            self.quantity = 0.0
-            self.line_type = self.travel_kind
-
-    @api.onchange("scan_code")
-    def _onchange_scan_code(self):
-        if not self.scan_code:
-            return None
-        code = self.scan_code.strip()
-        self.scan_code = False
-        van = self._service_van_location()
-        product, lot = self._service_lookup_code(code, van)
-        message = self._service_part_lot_problem(product, lot)
-        if message:
-            raise UserError(message)
-        self.line_type = "part"
-        self.product_id = product
-        self.lot_id = lot
-        warning = self._service_van_warning(product, lot, van)
-        if warning:
-            return {
-                "warning": {"title": self.env._("Not in your van"), "message": warning}
-            }
-        return None
-
-    def _service_van_location(self):
-        """The user's van (their employee's stock location), else where the
-        job's parts leave from."""
-        company = self.intervention_id.company_id or self.env.company
-        employee = self.env.user.employee_ids.filtered(
-            lambda e: e.company_id == company
-        )[:1]
-        # technicians may not read the van field of employees
-        return (
-            employee.sudo().service_location_id or self.intervention_id.location_id
-        ).sudo()
+        return values
 
     @api.model
-    def _service_lookup_code(self, code, van=None):
-        """(product, lot) of a scanned or typed code: a serial or lot number,
-        a product barcode, or an internal reference; in the van first.
-
-        :raise UserError: when no part has this code
-        """
-        code = (code or "").strip()
-        company = self.intervention_id.company_id or self.env.company
-        Lot = self.env["stock.lot"]
-        Product = self.env["product.product"]
-        company_domain = [("company_id", "in", (company.id, False))]
-        lots = Lot.search([("name", "=", code), *company_domain])
-        if lots:
-            lot = self._service_in_van(lots, van, "lot_id")[:1]
-            return lot.product_id, lot
-        products = Product.search([("barcode", "=", code), *company_domain])
-        if not products:
-            products = Product.search(
-                [("default_code", "=ilike", code), *company_domain]
-            )
-        if not products:
-            raise UserError(
-                self.env._(
-                    "No spare part has the code %(code)s (serial, barcode or "
-                    "internal reference): check it, or pick the product by name.",
-                    code=code,
-                )
-            )
-        product = self._service_in_van(products, van, "product_id")[:1]
-        lot = Lot
-        if product.tracking != "none" and van:
-            quants = (
-                self.env["stock.quant"]
-                .sudo()
-                .search(
-                    [
-                        ("product_id", "=", product.id),
-                        ("location_id", "child_of", van.id),
-                        ("lot_id", "!=", False),
-                        ("quantity", ">", 0),
-                    ],
-                    order="in_date, id",
-                    limit=1,
-                )
-            )
-            lot = quants.lot_id.with_env(self.env)
-        return product, lot
-
-    def _service_in_van(self, records, van, field_name):
-        """These products or lots, those with stock in the van first."""
-        if not van or len(records) < 2:
-            return records
-        quants = (
-            self.env["stock.quant"]
-            .sudo()
-            .search(
-                [
-                    (field_name, "in", records.ids),
-                    ("location_id", "child_of", van.id),
-                    ("quantity", ">", 0),
-                ]
-            )
-        )
-        stocked = quants[field_name].with_env(self.env)
-        return (records & stocked) + (records - stocked)
-
-    def _service_part_lot_problem(self, product, lot):
-        """Why serial ``lot`` cannot be used as a spare part of ``product``
-        on this job (a sentence saying where it is), or False."""
-        if not lot:
-            return False
-        lot = lot.sudo()
-        if product and lot.product_id != product:
-            return self.env._(
-                "Serial %(lot)s belongs to %(lot_product)s, not to %(product)s.",
-                lot=lot.name,
-                lot_product=lot.product_id.display_name,
-                product=product.display_name,
-            )
-        customer = lot.service_partner_id.commercial_partner_id
-        here = self.intervention_id.partner_id.commercial_partner_id
-        if lot.service_state in ("installed", "in_repair") and customer != here:
-            return self.env._(
-                "Serial %(lot)s is installed at %(customer)s (%(site)s): it is "
-                "not a spare part. Check the code, or ask an officer to move it.",
-                lot=lot.name,
-                customer=customer.display_name,
-                site=(lot.service_address_id or customer).display_name,
-            )
-        if lot.service_state in ("returned", "scrapped"):
-            return self.env._(
-                "Serial %(lot)s was %(state)s (last at %(customer)s): it cannot "
-                "be fitted as a spare part.",
-                lot=lot.name,
-                state=dict(
-                    lot._fields["service_state"]._description_selection(self.env)
-                )[lot.service_state],
-                customer=customer.display_name or "-",
-            )
-        return False
-
-    @api.constrains("lot_id", "product_id", "line_type")
-    def _check_part_lot(self):
-        for line in self.filtered(lambda rec: rec.line_type == "part" and rec.lot_id):
-            if line.stock_move_id:
-                continue  # already delivered: the serial moved with it
-            message = line._service_part_lot_problem(line.product_id, line.lot_id)
-            if message:
-                raise ValidationError(message)
-
-    def _service_van_warning(self, product, lot, van):
-        """A sentence when the part is not in the van (it may be used all the
-        same: the technician brought it from elsewhere)."""
-        if not product.is_storable or not van:
-            return False
-        available = (
-            self.env["stock.quant"]
-            .sudo()
-            ._get_available_quantity(
-                product.sudo(), van, lot_id=lot.sudo() or None, allow_negative=True
-            )
-        )
-        if available > 0:
-            return False
-        return self.env._(
-            "%(product)s%(lot)s is not in %(location)s: the line is recorded "
-            "anyway; tell the warehouse where the part came from.",
-            product=product.display_name,
-            lot=f" ({lot.name})" if lot else "",
-            location=van.display_name,
-        )
-
-    # ------------------------------------------------------------------
-    # The day's work report (rapportino)
-    # ------------------------------------------------------------------
-    def _service_daily_pages(self):
-        """One page per technician and day of these activity lines: the jobs
-        with their start and end times, the hours per activity type, the
-        travel, km, parts and expenses of those jobs that day, the totals and
-        the technician's signature of the day."""
-        pages = []
-        groups = self._service_daily_groups()
-        if not groups:
-            return pages
-        jobs = self.intervention_id
-        days = {day for (__, day), __ in groups}
-        others = self.search(
-            [
-                ("intervention_id", "in", jobs.ids),
-                ("date", "in", list(days)),
-                ("line_type", "!=", "activity"),
-                ("done", "=", True),
-            ]
-        )
-        signed = {
-            (work_day.employee_id, work_day.date): work_day
-            for work_day in self.env["service.work.day"]
-            .sudo()
-            .search(
-                [
-                    ("employee_id", "in", [key[0].id for key, __ in groups]),
-                    ("date", "in", list(days)),
-                ]
-            )
+    def _prepare_return_move_line_values(self, move_line):
+        """``move_line`` of the part's move, reversed."""
+        return {
+            "product_id": move_line.product_id.id,
+            "lot_id": move_line.lot_id.id,
+            "quantity": move_line.quantity,
+            "product_uom_id": move_line.product_uom_id.id,
+            "location_id": move_line.location_dest_id.id,
+            "location_dest_id": move_line.location_id.id,
         }
-
-        def total(lines, line_type):
-            return sum(
-                lines.filtered(lambda rec: rec.line_type == line_type).mapped(
-                    "quantity"
-                )
-            )
-
-        def time_of(value):
-            return format_datetime(self.env, value, dt_format="HH:mm") if value else ""
-
-        for (employee, day), activities in groups:
-            day_jobs = activities.intervention_id
-            hours_per_type = defaultdict(float)
-            for line in activities:
-                label = line.activity_type_id.name or line.name
-                hours_per_type[label] += line.quantity
-            extra = others.filtered(
-                lambda line, day=day, day_jobs=day_jobs: (
-                    line.date == day and line.intervention_id in day_jobs
-                )
-            )
-
-            pages.append(
-                {
-                    "employee": employee,
-                    "day": day,
-                    "lines": activities,
-                    "other_lines": extra,
-                    "jobs": [
-                        {
-                            "job": job,
-                            "start": time_of(job.actual_start),
-                            "end": time_of(job.actual_end),
-                        }
-                        for job in day_jobs
-                    ],
-                    "hours_per_type": sorted(hours_per_type.items()),
-                    "total_hours": sum(activities.mapped("quantity")),
-                    "total_travel": total(extra, "travel"),
-                    "total_km": total(extra, "mileage"),
-                    "total_parts": total(extra, "part"),
-                    "total_expenses": sum(
-                        extra.filtered(lambda line: line.line_type == "expense").mapped(
-                            "price_subtotal"
-                        )
-                    ),
-                    "total_pays": sum((activities | extra).mapped("price_subtotal")),
-                    "work_day": signed.get((employee, day)),
-                }
-            )
-        return pages
-
-
-# --------------------------------------------------------------------------
-# Deadlines of protocol steps
-# --------------------------------------------------------------------------
-class ServiceInterventionLinePractice(models.Model):
-    """Deadlines of protocol steps on the work lines of a job."""
-
-    _inherit = "service.intervention.line"
-
-    step_deadline = fields.Date(
-        compute="_compute_step_deadline",
-        help="The start of the job plus the step's deadline in days.",
-    )
-    step_late = fields.Boolean(
-        compute="_compute_step_deadline",
-        string="Late Step",
-        help="A protocol step not done by its deadline.",
-    )
-
-    @api.depends(
-        "done",
-        "protocol_step_id.deadline_days",
-        "intervention_id.scheduled_start",
-        "intervention_id.date_request",
-        "intervention_id.state",
-    )
-    @api.depends_context("tz")
-    def _compute_step_deadline(self):
-        today = fields.Date.context_today(self)
-        for line in self:
-            days = line.protocol_step_id.deadline_days
-            intervention = line.intervention_id
-            if not days or not intervention:
-                line.step_deadline = False
-                line.step_late = False
-                continue
-            start = intervention._step_start_date()
-            line.step_deadline = fields.Date.add(start, days=days) if start else False
-            line.step_late = bool(
-                line.step_deadline
-                and not line.done
-                and intervention.state not in ("done", "cancelled")
-                and line.step_deadline < today
-            )
-
-
-# --------------------------------------------------------------------------
-# Prepaid hours consumed by a line
-# --------------------------------------------------------------------------
-# written by the consumption when the intervention is done, never by hand
-ALLOWANCE_FIELDS = {
-    "allowance_contract_id",
-    "allowance_hours",
-    "allowance_left",
-    "allowance_period_start",
-}
-
-
-class ServiceInterventionLineAllowance(models.Model):
-    _inherit = "service.intervention.line"
-
-    # consumption of the contract's prepaid hours, written when the
-    # intervention is done (service.intervention._allowance_consume), cleared
-    # when it is re-opened
-    allowance_contract_id = fields.Many2one(
-        "service.contract",
-        string="Prepaid Hours Of",
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
-    )
-    allowance_hours = fields.Float(
-        string="Prepaid Hours Used", copy=False, readonly=True, digits="Product Unit"
-    )
-    allowance_left = fields.Float(
-        string="Prepaid Hours Left After",
-        copy=False,
-        readonly=True,
-        digits="Product Unit",
-    )
-    allowance_period_start = fields.Date(copy=False, readonly=True)
-
-    @api.depends(
-        "allowance_hours",
-        "allowance_left",
-        "intervention_id.allowance_visit",
-        "intervention_id.allowance_visits_left",
-    )
-    def _compute_coverage(self):
-        return super()._compute_coverage()
-
-    def _service_coverage(self):
-        """Prepaid hours and included visits pay the whole line."""
-        self.ensure_one()
-        if self.line_type == "activity" and self.allowance_hours:
-            return 100.0, self.env._(
-                "Prepaid hours: %(left)s of %(total)s h left after this line",
-                left=f"{self.allowance_left:g}",
-                total=f"{self.allowance_contract_id.allowance_hours:g}",
-            )
-        if (
-            self.line_type in ("travel", "mileage")
-            and self.intervention_id.allowance_visit
-        ):
-            contract = self.intervention_id.contract_id
-            return 100.0, self.env._(
-                "Included visit: %(left)s of %(total)s left",
-                left=self.intervention_id.allowance_visits_left,
-                total=contract.allowance_visits,
-            )
-        return super()._service_coverage()
-
-    def _check_line_change(self, fnames=None):
-        if (
-            fnames is not None
-            and ALLOWANCE_FIELDS & set(fnames)
-            and not is_trusted(self)
-        ):
-            raise UserError(
-                self.env._(
-                    "The prepaid hours a line uses are counted when its "
-                    "intervention is done: they cannot be changed by hand."
-                )
-            )
-        return super()._check_line_change(fnames)
-
-    def _allowance_overage_values(self, quantity):
-        """The values of the line that bills the ``quantity`` of this line
-        beyond the prepaid hours: the same work, at the same price, covered
-        as the contract covers labour."""
-        self.ensure_one()
-        values = {
-            "intervention_id": self.intervention_id.id,
-            "line_type": self.line_type,
-            "activity_type_id": self.activity_type_id.id,
-            "protocol_step_id": self.protocol_step_id.id,
-            "date": self.date,
-            "name": self.name,
-            "quantity": quantity,
-            "price_unit": self.price_unit,
-            "discount": self.discount,
-            "product_id": self.product_id.id,
-            "uom_id": self.uom_id.id,
-            "employee_id": self.employee_id.id,
-            "object_lot_id": self.object_lot_id.id,
-            "object_id": self.object_id.id,
-            "billable": self.billable,
-            "done": self.done,
-            "sequence": self.sequence,
-        }
-        if self.analytic_distribution:
-            values["analytic_distribution"] = self.analytic_distribution
-        return values
-
-
-# --------------------------------------------------------------------------
-# Planned and done work; measures each in its unit
-# --------------------------------------------------------------------------
-class ServiceInterventionLineExecution(models.Model):
-    _inherit = "service.intervention.line"
-
-    # measures computed from the done work, per unit
-    _write_policy = {
-        "hours": SYSTEM,
-        "distance_km": SYSTEM,
-        "part_qty": SYSTEM,
-        "expense_amount": SYSTEM,
-    }
-
-    # the measures of the work reports: hours are summed over time lines
-    # only, never with kilometres, part units or expenses; planned work
-    # counts in none of them
-    hours = fields.Float(
-        compute="_compute_measures",
-        store=True,
-        digits="Product Unit",
-        help="Hours of work and travel done.",
-    )
-    distance_km = fields.Float(
-        string="Kilometres",
-        compute="_compute_measures",
-        store=True,
-        digits="Product Unit",
-    )
-    part_qty = fields.Float(
-        string="Part Units",
-        compute="_compute_measures",
-        store=True,
-        digits="Product Unit",
-    )
-    expense_amount = fields.Monetary(
-        string="Expenses",
-        compute="_compute_measures",
-        store=True,
-        help="Amount of the expenses done, before coverage.",
-    )
-
-    @api.depends("line_type", "quantity", "done", "amount_gross")
-    def _compute_measures(self):
-        for line in self:
-            done = line.done
-            kind = line.line_type
-            line.hours = line.quantity if done and kind in ("activity", "travel") else 0
-            line.distance_km = line.quantity if done and kind == "mileage" else 0
-            line.part_qty = line.quantity if done and kind == "part" else 0
-            line.expense_amount = line.amount_gross if done and kind == "expense" else 0
-
-    @api.constrains("quantity", "line_type", "done")
-    def _check_part_quantity(self):
-        for line in self:
-            # a planned part confirmed at 0 was not used; a part added by
-            # hand is used: its quantity is what left the van
-            if line.line_type == "part" and (
-                line.quantity < 0 or (not line.protocol_step_id and not line.quantity)
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(part)s: enter the quantity used (more than 0).",
-                        part=line.name,
-                    )
-                )
-
-    def write(self, vals):
-        if vals.get("done") and not {"date", "employee_id"} <= set(vals):
-            # confirmed now: the work is dated today, by whoever did it
-            confirmed = self.filtered(lambda line: not line.done)
-            if confirmed:
-                super(ServiceInterventionLineExecution, confirmed).write(
-                    confirmed._service_confirm_values(vals)
-                )
-        return super().write(vals)
-
-    def _service_confirm_values(self, vals):
-        """The date and technician of these planned lines being confirmed
-        as done: today and the user's employee when they work on the job;
-        the job's technician otherwise."""
-        values = {}
-        if "date" not in vals:
-            values["date"] = fields.Date.context_today(self)
-        employee = self.env.user.employee_ids.filtered(
-            lambda e: e.company_id in self.company_id
-        )[:1]
-        jobs = self.intervention_id
-        if (
-            "employee_id" not in vals
-            and employee
-            and employee in (jobs.technician_id | jobs.technician_ids)
-        ):
-            values["employee_id"] = employee.id
-        return values

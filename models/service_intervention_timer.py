@@ -61,13 +61,13 @@ class ServiceInterventionTimer(models.Model):
                     "not recorded.",
                     user=timer.user_id.name,
                     officer=self.env.user.name,
-                    hours=f"{timer._service_hours():.2f}",
+                    hours=f"{timer._hours():.2f}",
                 )
             )
         self.unlink()
         return True
 
-    def _service_hours(self, now=None):
+    def _hours(self, now=None):
         """Hours counted so far, pauses excluded (whole seconds)."""
         self.ensure_one()
         seconds = round(self.elapsed * 3600)
@@ -77,7 +77,7 @@ class ServiceInterventionTimer(models.Model):
         return seconds / 3600.0
 
     @staticmethod
-    def _service_round_up(hours, increment):
+    def _round_up(hours, increment):
         """Hours rounded up to the company's minimum increment (0: minutes)."""
         if hours <= 0:
             return 0.0

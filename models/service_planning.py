@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 from odoo.tools import format_date, split_every
 from odoo.tools.date_utils import get_fiscal_year
 
@@ -35,6 +35,12 @@ def _duplicate_expected():
         yield
     finally:
         logger.removeFilter(keep)
+
+
+def paragraph(text):
+    """``text`` (whole translated sentences, names included) as an HTML
+    paragraph: the names are the users', escaped, never markup."""
+    return Markup("<p>%s</p>") % text
 
 
 # triggers the daily scheduled action plans
@@ -68,26 +74,31 @@ class ServicePlanning(models.AbstractModel):
         if protocol.trigger == "contract_start":
             dates = [start]
         elif protocol.trigger == "periodic" and protocol.interval_number > 0:
-            count = 1
-            if protocol.interval_type in ("day", "week") and date_from > start:
-                # jump close to date_from instead of walking years of history
-                days = protocol.interval_number * (
-                    7 if protocol.interval_type == "week" else 1
-                )
-                count = max((date_from - start).days // days, 1)
-            dates = []
-            while (
-                due := start
-                + interval_delta(
-                    protocol.interval_number * count, protocol.interval_type
-                )
-            ) <= date_to:
-                dates.append(due)
-                count += 1
+            dates = self._periodic_dates(protocol, start, date_from, date_to)
         else:
             return []
         last = contract.date_end or date_to
         return [due for due in dates if date_from <= due <= min(date_to, last)]
+
+    @api.model
+    def _periodic_dates(self, protocol, start, date_from, date_to):
+        """The due dates of a periodic ``protocol`` from ``start`` up to
+        ``date_to``, the k-th one ``start`` + k intervals."""
+        count = 1
+        if protocol.interval_type in ("day", "week") and date_from > start:
+            # jump close to date_from instead of walking years of history
+            days = protocol.interval_number * (
+                7 if protocol.interval_type == "week" else 1
+            )
+            count = max((date_from - start).days // days, 1)
+        dates = []
+        while (
+            due := start
+            + interval_delta(protocol.interval_number * count, protocol.interval_type)
+        ) <= date_to:
+            dates.append(due)
+            count += 1
+        return dates
 
     @api.model
     def _next_due_from_done(self, contract, protocol, last_done, today, date_to, taken):
@@ -131,15 +142,25 @@ class ServicePlanning(models.AbstractModel):
         ``contract``): the contract's objects the protocol applies to, the
         contract's usual technician, the event's key."""
         contract = contract or self.env["service.contract"]
-        categories = protocol.product_categ_ids
-        lots = contract.lot_ids.filtered(
-            lambda lot: (
-                lot.service_state in ("installed", "in_repair")
-                and (not categories or lot.product_id.categ_id in categories)
-            )
-        )
         technician = technician or contract.technician_id
-        values = {
+        values = self._practice_base_values(protocol, partner, contract)
+        if contract:
+            values.update(self._contract_practice_values(contract))
+        if technician:
+            values["technician_id"] = technician.id
+        if due:
+            values["preventive_due_date"] = due
+            values["description"] = self._due_description(protocol, due, contract)
+        if key:
+            values["practice_key"] = key
+        return values
+
+    @api.model
+    def _practice_base_values(self, protocol, partner, contract):
+        """A planned job of ``protocol`` for ``partner`` in the contract's
+        company, on its objects the protocol applies to."""
+        lots = self._practice_lots(protocol, contract)
+        return {
             "partner_id": partner.id,
             "company_id": (contract.company_id or protocol.company_id).id
             or self.env.company.id,
@@ -147,29 +168,44 @@ class ServicePlanning(models.AbstractModel):
             "origin": "planned",
             "object_ids": [Command.create({"lot_id": lot.id}) for lot in lots],
         }
-        if contract:
-            values.update(
-                contract_id=contract.id,
-                partner_shipping_id=contract.partner_shipping_id.id,
-                user_id=contract.user_id.id,
+
+    @api.model
+    def _contract_practice_values(self, contract):
+        """What a job takes from its contract: the contract, the service
+        address, the responsible."""
+        return {
+            "contract_id": contract.id,
+            "partner_shipping_id": contract.partner_shipping_id.id,
+            "user_id": contract.user_id.id,
+        }
+
+    @api.model
+    def _practice_lots(self, protocol, contract):
+        """The contract's installed objects the protocol applies to."""
+        categories = protocol.product_categ_ids
+        return contract.lot_ids.filtered(
+            lambda lot: (
+                lot.service_state in ("installed", "in_repair")
+                and (not categories or lot.product_id.categ_id in categories)
             )
-        if technician:
-            values["technician_id"] = technician.id
-        if due:
-            values["preventive_due_date"] = due
-            # names are the users': escaped, never markup
-            values["description"] = Markup(
-                self.env._("<p>%(protocol)s due on %(date)s%(contract)s.</p>")
-            ) % {
-                "protocol": protocol.name,
-                "date": format_date(self.env, due),
-                "contract": self.env._(" (contract %s)", contract.name)
-                if contract
-                else "",
-            }
-        if key:
-            values["practice_key"] = key
-        return values
+        )
+
+    @api.model
+    def _due_description(self, protocol, due, contract):
+        """ "<protocol> due on <date> (contract <name>).", as a paragraph."""
+        date = format_date(self.env, due)
+        if contract:
+            text = self.env._(
+                "%(protocol)s due on %(date)s (contract %(contract)s).",
+                protocol=protocol.name,
+                date=date,
+                contract=contract.name,
+            )
+        else:
+            text = self.env._(
+                "%(protocol)s due on %(date)s.", protocol=protocol.name, date=date
+            )
+        return paragraph(text)
 
     @api.model
     def _prepare_preventive_intervention(self, contract, protocol, due):
@@ -188,22 +224,28 @@ class ServicePlanning(models.AbstractModel):
             with _duplicate_expected(), self.env.cr.savepoint():
                 interventions = Intervention.create(vals_list)
         except psycopg2.errors.UniqueViolation:
-            # a concurrent run (the scheduled action twice, two contracts of
-            # a new customer started at once) created some of these events
-            # first: create the others, skip those, and say so
-            interventions = Intervention
-            skipped = 0
-            for vals in vals_list:
-                try:
-                    with _duplicate_expected(), self.env.cr.savepoint():
-                        interventions |= Intervention.create(vals)
-                except psycopg2.errors.UniqueViolation:
-                    skipped += 1
-            _logger.info(
-                "practices: %s already created by a concurrent run, skipped", skipped
-            )
+            interventions = self._create_practices_one_by_one(vals_list)
         interventions.filtered("protocol_id").action_apply_protocol()
         return interventions.with_env(self.env)
+
+    @api.model
+    def _create_practices_one_by_one(self, vals_list):
+        """A concurrent run (the scheduled action twice, two contracts of a
+        new customer started at once) created some of these events first:
+        create the others, skip those, and say so."""
+        Intervention = trusted(self.env["service.intervention"])
+        interventions = Intervention
+        skipped = 0
+        for vals in vals_list:
+            try:
+                with _duplicate_expected(), self.env.cr.savepoint():
+                    interventions |= Intervention.create(vals)
+            except psycopg2.errors.UniqueViolation:
+                skipped += 1
+        _logger.info(
+            "practices: %s already created by a concurrent run, skipped", skipped
+        )
+        return interventions
 
     # ------------------------------------------------------------------
     # Scheduled action
@@ -238,44 +280,50 @@ class ServicePlanning(models.AbstractModel):
         :return: the created interventions, or a list of values (dry run)
         """
         today = fields.Date.to_date(date) or fields.Date.context_today(self)
-        domain = [
-            ("state", "=", "running"),
-            ("protocol_ids.trigger", "in", CRON_TRIGGERS),
-        ]
-        if contracts is not None:
-            domain.append(("id", "in", contracts.ids))
-        Contract = self.env["service.contract"]
-        contract_ids = Contract.search(domain, order="id").ids
+        contract_ids = self._preventive_contract_ids(contracts)
         remaining = len(contract_ids)
         if commit:
             self.env["ir.cron"]._commit_progress(remaining=remaining)
-        created_ids, planned = [], []
-        customers_done = set()
+        results, customers_done = [], set()
         for batch_ids in split_every(self._batch_size, contract_ids):
-            vals_list = self._plan_batch(
-                Contract.browse(batch_ids), today, horizon_days, customers_done
-            )
-            if dry_run:
-                planned += vals_list
-            elif vals_list:
-                created_ids += self._create_practices(vals_list).ids
+            batch = self.env["service.contract"].browse(batch_ids)
+            vals_list = self._plan_batch(batch, today, horizon_days, customers_done)
+            results += vals_list if dry_run else self._create_practices_of(vals_list)
             remaining -= len(batch_ids)
-            if commit:
-                time_left = self.env["ir.cron"]._commit_progress(
-                    len(batch_ids), remaining=remaining
-                )
-                if remaining and not time_left:
-                    _logger.info(
-                        "preventive planning: time is up, %s contracts left for "
-                        "the next run",
-                        remaining,
-                    )
-                    break
+            if commit and not self._commit_batch(len(batch_ids), remaining):
+                break
             # bounded memory: what a batch read is not kept for the next
             self.env.invalidate_all()
-        if dry_run:
-            return planned
-        return self.env["service.intervention"].browse(created_ids)
+        return results if dry_run else self.env["service.intervention"].browse(results)
+
+    @api.model
+    def _create_practices_of(self, vals_list):
+        """Ids of the jobs created from ``vals_list`` (none: no query)."""
+        return self._create_practices(vals_list).ids if vals_list else []
+
+    @api.model
+    def _preventive_contract_ids(self, contracts=None):
+        """Ids of the running contracts with a scheduled protocol (of
+        ``contracts`` only, when given)."""
+        domain = Domain("state", "=", "running") & Domain(
+            "protocol_ids.trigger", "in", CRON_TRIGGERS
+        )
+        if contracts is not None:
+            domain &= Domain("id", "in", contracts.ids)
+        return self.env["service.contract"].search(domain, order="id").ids
+
+    @api.model
+    def _commit_batch(self, done, remaining):
+        """Commit a batch with the cron's progress; False when the time is
+        up with contracts left for the next run."""
+        time_left = self.env["ir.cron"]._commit_progress(done, remaining=remaining)
+        if remaining and not time_left:
+            _logger.info(
+                "preventive planning: time is up, %s contracts left for the next run",
+                remaining,
+            )
+            return False
+        return True
 
     @api.model
     def _horizon(self, contract, today, horizon_days):
@@ -299,12 +347,20 @@ class ServicePlanning(models.AbstractModel):
                 ["contract_id", "protocol_id", "preventive_due_date:day"],
             )
         }
-        last_done, open_visits = {}, set()
         if "done_date" not in contracts.company_id.mapped(
             "service_preventive_next_from"
         ):
-            return existing, last_done, open_visits
-        for contract, protocol, state, done_at in Intervention._read_group(
+            return existing, {}, set()
+        return existing, *self._read_done_visits(contracts)
+
+    @api.model
+    def _read_done_visits(self, contracts):
+        """The last done visit per (contract, protocol) of these contracts,
+        and the (contract, protocol) with an open visit (one query)."""
+        last_done, open_visits = {}, set()
+        for contract, protocol, state, done_at in self.env[
+            "service.intervention"
+        ]._read_group(
             [
                 ("contract_id", "in", contracts.ids),
                 ("protocol_id", "in", contracts.protocol_ids.ids),
@@ -319,32 +375,40 @@ class ServicePlanning(models.AbstractModel):
                 last_done[key] = max(last_done.get(key, done_day), done_day)
             elif state in OPEN_STATES:
                 open_visits.add(key)
-        return existing, last_done, open_visits
+        return last_done, open_visits
 
     @api.model
     def _plan_periodic(self, contracts, today, horizon_days):
         """Values of the periodic and contract-start jobs of the contracts."""
-        existing, last_done, open_visits = self._read_visits(contracts)
+        visits = self._read_visits(contracts)
+        existing = visits[0]
         vals_list = []
         for contract in contracts:
             horizon = self._horizon(contract, today, horizon_days)
-            from_done = contract.company_id.service_preventive_next_from == "done_date"
             for protocol in contract.protocol_ids:
-                key = (contract.id, protocol.id)
-                if protocol.trigger == "periodic" and from_done:
-                    if key in open_visits:
-                        continue
-                    dues = self._next_due_from_done(
-                        contract, protocol, last_done.get(key), today, horizon, existing
-                    )
-                else:
-                    dues = self._protocol_due_dates(contract, protocol, today, horizon)
+                dues = self._visit_dues(contract, protocol, today, horizon, visits)
                 vals_list += [
                     self._prepare_preventive_intervention(contract, protocol, due)
                     for due in dues
-                    if (*key, due) not in existing
+                    if (contract.id, protocol.id, due) not in existing
                 ]
         return vals_list
+
+    @api.model
+    def _visit_dues(self, contract, protocol, today, horizon, visits):
+        """The due dates of ``protocol`` on ``contract``: counted from the
+        last done visit for the companies that plan so (none while a visit
+        is open), else from the contract's start."""
+        existing, last_done, open_visits = visits
+        key = (contract.id, protocol.id)
+        from_done = contract.company_id.service_preventive_next_from == "done_date"
+        if protocol.trigger != "periodic" or not from_done:
+            return self._protocol_due_dates(contract, protocol, today, horizon)
+        if key in open_visits:
+            return []
+        return self._next_due_from_done(
+            contract, protocol, last_done.get(key), today, horizon, existing
+        )
 
     @api.model
     def _plan_fiscal(self, contracts, today, horizon_days, customers_done):
@@ -352,42 +416,64 @@ class ServicePlanning(models.AbstractModel):
         period start (keyed), on the customer's first contract."""
         candidates = {}
         for contract in contracts:
-            horizon = self._horizon(contract, today, horizon_days)
-            customer = contract.partner_id.commercial_partner_id
-            for protocol in contract.protocol_ids.filtered(
-                lambda p: p.trigger == "fiscal_period"
+            for protocol, key, start in self._fiscal_events(
+                contract, today, horizon_days
             ):
-                for start in self._fiscal_period_starts(
-                    contract.company_id, protocol.fiscal_period_unit, today, horizon
-                ):
-                    if contract.date_end and contract.date_end < start:
-                        continue
-                    key = f"fiscal_period:{customer.id}:{start}"
-                    candidates.setdefault((protocol, key), (contract, start))
+                candidates.setdefault((protocol, key), (contract, start))
         if not candidates:
             return []
-        taken = {
-            (intervention.protocol_id, intervention.practice_key)
-            for intervention in self.env["service.intervention"].search_fetch(
+        taken = self._taken_keys(candidates)
+        vals_list = []
+        for (protocol, key), (contract, start) in candidates.items():
+            if (protocol.id, key) in taken or (protocol.id, key) in customers_done:
+                continue
+            customers_done.add((protocol.id, key))
+            vals_list.append(
+                self._prepare_fiscal_values(protocol, contract, start, key)
+            )
+        return vals_list
+
+    @api.model
+    def _prepare_fiscal_values(self, protocol, contract, start, key):
+        values = self._prepare_practice_values(
+            protocol, contract.partner_id, contract=contract, due=start, key=key
+        )
+        text = self.env._(
+            "%(protocol)s for the fiscal period starting on %(date)s.",
+            protocol=protocol.name,
+            date=format_date(self.env, start),
+        )
+        values["description"] = paragraph(text)
+        return values
+
+    @api.model
+    def _fiscal_events(self, contract, today, horizon_days):
+        """(protocol, practice key, period start) of the fiscal periods the
+        contract's fiscal-period protocols are due for."""
+        horizon = self._horizon(contract, today, horizon_days)
+        customer = contract.partner_id.commercial_partner_id
+        for protocol in contract.protocol_ids.filtered(
+            lambda p: p.trigger == "fiscal_period"
+        ):
+            for start in self._fiscal_period_starts(
+                contract.company_id, protocol.fiscal_period_unit, today, horizon
+            ):
+                if not (contract.date_end and contract.date_end < start):
+                    yield protocol, f"fiscal_period:{customer.id}:{start}", start
+
+    @api.model
+    def _taken_keys(self, candidates):
+        """(protocol id, practice key) of ``candidates`` (keyed by (protocol,
+        key)) some job already holds (one query)."""
+        jobs = (
+            self.env["service.intervention"]
+            .sudo()
+            .search_fetch(
                 [("practice_key", "in", [key for _p, key in candidates])],
                 ["protocol_id", "practice_key"],
             )
-        }
-        vals_list = []
-        for (protocol, key), (contract, start) in candidates.items():
-            if (protocol, key) in taken or (protocol.id, key) in customers_done:
-                continue
-            customers_done.add((protocol.id, key))
-            values = self._prepare_practice_values(
-                protocol, contract.partner_id, contract=contract, due=start, key=key
-            )
-            values["description"] = Markup(
-                self.env._(
-                    "<p>%(protocol)s for the fiscal period starting on %(date)s.</p>"
-                )
-            ) % {"protocol": protocol.name, "date": format_date(self.env, start)}
-            vals_list.append(values)
-        return vals_list
+        )
+        return {(job.protocol_id.id, job.practice_key) for job in jobs}
 
     @api.model
     def _plan_batch(self, contracts, today, horizon_days, customers_done):
@@ -410,23 +496,26 @@ class ServicePlanning(models.AbstractModel):
                 and any(p.trigger == "new_customer" for p in c.protocol_ids)
             )
         )
-        if not with_protocol:
+        candidates = self._new_customer_events(with_protocol)
+        taken = self._taken_keys(candidates) if candidates else set()
+        vals_list = [
+            self._prepare_new_customer_values(protocol, contract, key)
+            for (protocol, key), contract in candidates.items()
+            if (protocol.id, key) not in taken
+        ]
+        if not vals_list:
             return self.env["service.intervention"]
-        customers = with_protocol.partner_id.commercial_partner_id
-        Contract = self.env["service.contract"].sudo()
-        seen = defaultdict(set)  # company -> customers with an earlier contract
-        for contract in Contract.search(
-            [
-                ("partner_id", "child_of", customers.ids),
-                ("state", "in", ("running", "expired", "closed")),
-                ("id", "not in", with_protocol.ids),
-            ]
-        ):
-            seen[contract.company_id.id].add(
-                contract.partner_id.commercial_partner_id.id
-            )
+        # a side effect of starting a contract (also from a confirmed sale)
+        created = self.sudo()._create_practices(vals_list)
+        return created.with_env(self.env)
+
+    @api.model
+    def _new_customer_events(self, contracts):
+        """{(protocol, practice key): contract} of the customers whose first
+        contract (in its company) is one of ``contracts``."""
+        seen = self._customers_with_contracts(contracts)
         candidates = {}
-        for contract in with_protocol.sorted(lambda c: (c.date_start, c.id)):
+        for contract in contracts.sorted(lambda c: (c.date_start, c.id)):
             customer = contract.partner_id.commercial_partner_id
             if customer.id in seen[contract.company_id.id]:
                 continue
@@ -434,36 +523,52 @@ class ServicePlanning(models.AbstractModel):
                 lambda p: p.trigger == "new_customer"
             ):
                 key = f"new_customer:{customer.id}"
-                candidates.setdefault((protocol.id, key), contract)
-        Intervention = self.env["service.intervention"].sudo()
-        taken = {
-            (intervention.protocol_id.id, intervention.practice_key)
-            for intervention in Intervention.search_fetch(
-                [("practice_key", "in", [key for _p, key in candidates])],
-                ["protocol_id", "practice_key"],
+                candidates.setdefault((protocol, key), contract)
+        return candidates
+
+    @api.model
+    def _customers_with_contracts(self, contracts):
+        """{company id: customer ids} of the customers of ``contracts`` who
+        had another contract in that company (running or ended)."""
+        seen = defaultdict(set)
+        for contract in self._other_contracts(contracts):
+            seen[contract.company_id.id].add(
+                contract.partner_id.commercial_partner_id.id
             )
-        }
-        vals_list = []
-        for (protocol_id, key), contract in candidates.items():
-            if (protocol_id, key) in taken:
-                continue
-            protocol = self.env["service.protocol"].browse(protocol_id)
-            values = self._prepare_practice_values(
-                protocol,
-                contract.partner_id,
-                contract=contract,
-                due=contract.date_start,
-                key=key,
+        return seen
+
+    @api.model
+    def _other_contracts(self, contracts):
+        """The running or ended contracts of the customers of ``contracts``,
+        those excluded."""
+        if not contracts:
+            return self.env["service.contract"]
+        customers = contracts.partner_id.commercial_partner_id
+        return (
+            self.env["service.contract"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", customers.ids),
+                    ("state", "in", ("running", "expired", "closed")),
+                    ("id", "not in", contracts.ids),
+                ]
             )
-            values["description"] = Markup(
-                self.env._("<p>%(protocol)s for the new customer %(customer)s.</p>")
-            ) % {
-                "protocol": protocol.name,
-                "customer": contract.partner_id.commercial_partner_id.name,
-            }
-            vals_list.append(values)
-        if not vals_list:
-            return self.env["service.intervention"]
-        # a side effect of starting a contract (also from a confirmed sale)
-        created = self.sudo()._create_practices(vals_list)
-        return created.with_env(self.env)
+        )
+
+    @api.model
+    def _prepare_new_customer_values(self, protocol, contract, key):
+        values = self._prepare_practice_values(
+            protocol,
+            contract.partner_id,
+            contract=contract,
+            due=contract.date_start,
+            key=key,
+        )
+        text = self.env._(
+            "%(protocol)s for the new customer %(customer)s.",
+            protocol=protocol.name,
+            customer=contract.partner_id.commercial_partner_id.name,
+        )
+        values["description"] = paragraph(text)
+        return values

@@ -73,7 +73,7 @@ class ServiceWorkloadReport(models.TransientModel):
         stop = datetime.combine(date_to, time.max) + timedelta(days=1)
         jobs = self._jobs(start, stop)
         employees = self._technicians() | jobs.technician_id
-        availability = self.env["service.intervention"]._service_availability(
+        availability = self.env["service.intervention"]._availability(
             employees, start, stop, spans=False
         )
         planned = defaultdict(list)

@@ -372,7 +372,7 @@ class TestExecutionReports(ExecutionCommon):
         self.assertEqual(work_day.date, date(2026, 11, 2))
         self.assertEqual(work_day.line_ids, today_job.line_ids)
         self.assertEqual(work_day.hours, 0.25)
-        pages = (today_job.line_ids | next_week.line_ids)._service_daily_pages()
+        pages = (today_job.line_ids | next_week.line_ids)._daily_pages()
         self.assertEqual(len(pages), 1)
         self.assertEqual([job["job"] for job in pages[0]["jobs"]], [today_job])
         self.assertEqual(pages[0]["total_hours"], 0.25)

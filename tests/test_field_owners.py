@@ -122,7 +122,7 @@ class TestTechnicianWrites(PhoneCommon):
         with self.assertRaises(AccessError):
             Timer.create({"intervention_id": other_job.id})
         self.my_job.action_timer_start()
-        timer = self.my_job._service_my_timer()
+        timer = self.my_job._my_timer()
         for values in (
             {"user_id": self.helper_user.id},
             {"elapsed": -5.0},

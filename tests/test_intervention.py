@@ -556,7 +556,7 @@ class TestWorkReports(InterventionCommon):
             )
         self._line(first, line_type="travel", date=day1)
         lines = (first | second).line_ids
-        groups = lines._service_daily_groups()
+        groups = lines._daily_groups()
         self.assertEqual(
             [(emp.name, day, sum(ls.mapped("quantity"))) for (emp, day), ls in groups],
             [

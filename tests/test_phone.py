@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import (
@@ -67,13 +67,13 @@ class TestPhoneTimer(PhoneCommon):
 
     def test_round_up_to_the_increment(self):
         Timer = self.env["service.intervention.timer"]
-        self.assertEqual(Timer._service_round_up(0.0, 0.25), 0.0)
-        self.assertEqual(Timer._service_round_up(1 / 60, 0.25), 0.25)
-        self.assertEqual(Timer._service_round_up(0.25, 0.25), 0.25)
-        self.assertEqual(Timer._service_round_up(0.26, 0.25), 0.5)
-        self.assertEqual(Timer._service_round_up(0.26, 1.0), 1.0)
+        self.assertEqual(Timer._round_up(0.0, 0.25), 0.0)
+        self.assertEqual(Timer._round_up(1 / 60, 0.25), 0.25)
+        self.assertEqual(Timer._round_up(0.25, 0.25), 0.25)
+        self.assertEqual(Timer._round_up(0.26, 0.25), 0.5)
+        self.assertEqual(Timer._round_up(0.26, 1.0), 1.0)
         # no increment: to the minute
-        self.assertAlmostEqual(Timer._service_round_up(61 / 3600, 0.0), 2 / 60)
+        self.assertAlmostEqual(Timer._round_up(61 / 3600, 0.0), 2 / 60)
 
     def test_pauses_excluded_and_hours_rounded_up(self):
         job = self.job.with_user(self.tech_user)
@@ -176,7 +176,7 @@ class TestPhoneTimer(PhoneCommon):
         )
         first.done = True
         job = self.job.with_user(self.tech_user)
-        self.assertEqual(job._service_proposed_activity_type(), self.activity_repair)
+        self.assertEqual(job._proposed_activity_type(), self.activity_repair)
 
     def test_stop_needs_a_running_timer(self):
         with self.assertRaisesRegex(UserError, "timer on .* is not running"):
@@ -255,7 +255,7 @@ class TestPhoneScan(PhoneCommon):
         )
         self.assertTrue(twin)
         Line = self.env["service.intervention.line"].with_user(self.tech_user)
-        product, __ = Line.new({"intervention_id": self.job.id})._service_lookup_code(
+        product, __ = Line.new({"intervention_id": self.job.id})._lookup_code(
             "GSK-40", self.van
         )
         self.assertEqual(product, self.gasket)
@@ -269,7 +269,7 @@ class TestPhoneScan(PhoneCommon):
             }
         )
         self._make_lots(other, ["FS-VAN"], qty=1)
-        product, lot = Line._service_lookup_code("FS-VAN", self.van)
+        product, lot = Line._lookup_code("FS-VAN", self.van)
         self.assertEqual((product, lot), (self.sensor, self.sensor_lot_van))
 
     def test_unknown_code(self):
@@ -277,16 +277,34 @@ class TestPhoneScan(PhoneCommon):
         with self.assertRaisesRegex(UserError, "No spare part has the code NOPE-42"):
             form.scan_code = "NOPE-42"
 
-    def test_part_not_in_the_van_warns_without_blocking(self):
+    def test_part_not_in_the_van_asks_where_it_came_from(self):
+        # the "Add part" dialog, as the technician's button opens it
+        action = self.job.with_user(self.tech_user).action_add_part()
         Line = self.env["service.intervention.line"].with_user(self.tech_user)
-        line = Line.new({"intervention_id": self.job.id, "line_type": "part"})
-        line.scan_code = "FS-WH"
-        result = line._onchange_scan_code()
-        self.assertIn("is not in", result["warning"]["message"])
-        self.assertIn("Van Tess", result["warning"]["message"])
+        form = Form(Line.with_context(**action["context"]), view=PART_FORM)
+        form.scan_code = "FS-WH"
+        self.assertEqual(form.lot_id, self.sensor_lot_wh)
+        self.assertIn("FS-WH is not in WH/Van Tess", form.van_shortage)
+        # a request: refused as a whole
+        with (
+            self.assertRaisesRegex(ValidationError, "Brought From Elsewhere"),
+            self.env.cr.savepoint(),
+        ):
+            form.save()
+        self.assertFalse(self.job.line_ids.filtered("lot_id"), "nothing half-saved")
+        form.outside_van = True
+        line = form.save()
         self.assertEqual(line.lot_id, self.sensor_lot_wh)
-        line.scan_code = "8001234567890"
-        self.assertFalse(line._onchange_scan_code(), "in the van: no warning")
+        self.assertTrue(line.outside_van)
+        # more than the van holds asks too; what the van holds does not
+        form = Form(Line.with_context(**action["context"]), view=PART_FORM)
+        form.scan_code = "8001234567890"
+        self.assertFalse(form.van_shortage, "in the van")
+        form.quantity = 6
+        self.assertIn("holds 5", form.van_shortage)
+        form.quantity = 5
+        self.assertFalse(form.van_shortage)
+        self.assertEqual(form.save().product_id, self.gasket)
 
 
 @tagged("post_install", "-at_install")

@@ -347,18 +347,18 @@ class TestPlanningQueue(PlanningCommon):
             self.technician.resource_id,
         )
         friday_evening = MONDAY + timedelta(days=4, hours=16, minutes=30)
-        technician, start = Intervention._service_first_free_slot(
+        technician, start = Intervention._first_free_slot(
             self.technician, 1.0, friday_evening
         )
         self.assertEqual(technician, self.technician)
         self.assertEqual(start, next_monday.replace(hour=13))
         # half an hour is left on Friday, rounded to the quarter
-        technician, start = Intervention._service_first_free_slot(
+        technician, start = Intervention._first_free_slot(
             self.technician, 0.5, friday_evening.replace(minute=20)
         )
         self.assertEqual(start, friday_evening)
         # the colleague is free on Monday morning: the earliest of both
-        technician, start = Intervention._service_first_free_slot(
+        technician, start = Intervention._first_free_slot(
             self.technician | self.technician_2, 1.0, friday_evening
         )
         self.assertEqual(

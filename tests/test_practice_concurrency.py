@@ -6,6 +6,7 @@ from datetime import date
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.orm.environments import Transaction
@@ -72,12 +73,16 @@ class TestPracticeConcurrency(BaseCase):
                     for __ in range(2)
                 ]
             )
-            wizard = env["service.protocol.launch"].create(
-                {
-                    "protocol_id": manual.id,
-                    "target": "partners",
-                    "partner_ids": [Command.set(partner.ids)],
-                }
+            # the same launch, twice: one wizard, and another officer's
+            wizard, other = env["service.protocol.launch"].create(
+                [
+                    {
+                        "protocol_id": manual.id,
+                        "target": "partners",
+                        "partner_ids": [Command.set(partner.ids)],
+                    }
+                ]
+                * 2
             )
             cr.commit()  # pylint: disable=invalid-commit
             self.partner_id = partner.id
@@ -86,6 +91,7 @@ class TestPracticeConcurrency(BaseCase):
             self.contract_ids = contracts.ids
             self.draft_ids = drafts.ids
             self.wizard_id = wizard.id
+            self.other_wizard_id = other.id
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
@@ -97,7 +103,9 @@ class TestPracticeConcurrency(BaseCase):
             batches = jobs.launch_id
             jobs.unlink()
             batches.unlink()
-            env["service.protocol.launch"].browse(self.wizard_id).unlink()
+            env["service.protocol.launch"].browse(
+                (self.wizard_id, self.other_wizard_id)
+            ).unlink()
             env["service.contract"].browse(self.contract_ids + self.draft_ids).unlink()
             env["service.protocol"].browse(self.protocol_ids).unlink()
             env["res.partner"].browse((self.partner_id, self.newcomer_id)).unlink()
@@ -182,6 +190,27 @@ class TestPracticeConcurrency(BaseCase):
                 [("partner_id", "=", self.partner_id), ("launch_id", "!=", False)]
             )
             self.assertEqual(len(jobs), 1)
+
+    def test_two_launches_of_the_same_protocol_at_once(self):
+        # two officers, each with their own wizard, the same customers
+        wizard_ids = (self.wizard_id, self.other_wizard_id)
+
+        def launch(env, index):
+            wizard = env["service.protocol.launch"].browse(wizard_ids[index])
+            return wizard.action_launch()["res_id"]
+
+        results, errors = self._run_twice(launch)
+        self.assertEqual(len(results), 1, "one launch creates the job")
+        self.assertEqual(len(errors), 1, "the other says it was already launched")
+        self.assertIsInstance(errors[0], UserError)
+        self.assertIn("already launched today", str(errors[0]))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            jobs = env["service.intervention"].search(
+                [("partner_id", "=", self.partner_id), ("launch_id", "!=", False)]
+            )
+            self.assertEqual(len(jobs), 1)
+            self.assertEqual(jobs.launch_id.id, results[0])
 
     def test_two_first_contracts_started_at_once(self):
         def start(env, index):

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
 
@@ -274,6 +274,29 @@ class TestPracticeLaunch(PracticeCommon):
             jobs.filtered(lambda j: j.partner_id == newcomer).contract_id,
             self.env["service.contract"],
         )
+
+    def test_two_launches_of_the_same_day_create_each_job_once(self):
+        first = self._wizard(target="contracts")
+        first.contract_ids.add(self.maintenance[0])
+        first.save().action_launch()
+        # another officer, another wizard, the same protocol the same day
+        second = self._wizard(target="contracts")
+        for contract in self.maintenance[:2]:
+            second.contract_ids.add(contract)
+        batch = self.env["service.protocol.launch.batch"].browse(
+            second.save().action_launch()["res_id"]
+        )
+        jobs = self._jobs(self.rule)
+        self.assertEqual(len(jobs), 2, "one job per contract, not three")
+        self.assertEqual(jobs.contract_id, self.maintenance[:2])
+        self.assertEqual(batch.intervention_ids.contract_id, self.maintenance[1])
+        self.assertIn("1 skipped", batch.message_ids[0].body)
+        # a third launch on the same contracts has nothing left to create
+        third = self._wizard(target="contracts")
+        third.contract_ids.add(self.maintenance[0])
+        with self.assertRaisesRegex(UserError, "already launched today"):
+            third.save().action_launch()
+        self.assertEqual(len(self._jobs(self.rule)), 2)
 
     def test_batch_counts_done_open_late(self):
         wizard = self._wizard(

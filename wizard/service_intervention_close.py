@@ -81,7 +81,7 @@ class ServiceInterventionClose(models.TransientModel):
 
     @api.model
     def _preview_table(self, lines, currency):
-        """An HTML table of the ``lines`` of ``_service_preview_done``."""
+        """An HTML table of the ``lines`` of ``_preview_done``."""
         rows = Markup("").join(
             Markup(
                 "<tr><td>%s<div class='small text-muted'>%s</div></td>"
@@ -123,7 +123,7 @@ class ServiceInterventionClose(models.TransientModel):
             job.with_context(service_planned_lines=self.planned_lines).action_done()
             self._check_signed_amount()
             trusted(job).write({"signed_amount": self.amount_total})
-            job._service_send_report(job.report_email)
+            job._send_report(job.report_email)
         return {"type": "ir.actions.act_window_close"}
 
     def _check_can_finish(self):
@@ -137,8 +137,8 @@ class ServiceInterventionClose(models.TransientModel):
                     name=job.name,
                 )
             )
-        if job._service_my_timer():
-            job._service_check_closable()
+        if job._my_timer():
+            job._check_closable()
         if not job.partner_id.email and not (self.report_email or "").strip():
             raise UserError(
                 self.env._(

@@ -77,7 +77,7 @@ class ServiceInterventionPlan(models.TransientModel):
             )
 
     def _first_free_slot(self, technicians):
-        return self.env["service.intervention"]._service_first_free_slot(
+        return self.env["service.intervention"]._first_free_slot(
             technicians,
             self.scheduled_duration,
             fields.Datetime.now().replace(second=0, microsecond=0),

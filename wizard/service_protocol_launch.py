@@ -7,6 +7,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.service_document_mixin import reopen_wizard
 from ..models.service_write_policy_mixin import ANYONE
 
 PREVIEW_NAMES = 20
@@ -80,13 +81,24 @@ class ServiceProtocolLaunch(models.TransientModel):
         for wizard in self:
             targets = wizard._targets()
             wizard.preview_count = len(targets)
-            names = [
-                contract.display_name if contract else partner.display_name
-                for partner, contract in targets[:PREVIEW_NAMES]
-            ]
-            if len(targets) > PREVIEW_NAMES:
-                names.append(self.env._("… and %s more", len(targets) - PREVIEW_NAMES))
-            wizard.preview_names = "\n".join(names)
+            wizard.preview_names = "\n".join(self._preview_lines(targets))
+
+    @api.model
+    def _preview_lines(self, targets):
+        """The names of the first targets, then how many are listed."""
+        names = [
+            contract.display_name if contract else partner.display_name
+            for partner, contract in targets[:PREVIEW_NAMES]
+        ]
+        if len(targets) > PREVIEW_NAMES:
+            names.append(
+                self.env._(
+                    "… the first %(shown)s of %(count)s are listed.",
+                    shown=PREVIEW_NAMES,
+                    count=len(targets),
+                )
+            )
+        return names
 
     def _target_contracts(self):
         Contract = self.env["service.contract"]
@@ -99,24 +111,21 @@ class ServiceProtocolLaunch(models.TransientModel):
             extra = safe_eval(self.contract_domain or "[]")
             domain &= Domain(extra)
         except (ValueError, SyntaxError, NameError, TypeError) as error:
-            raise UserError(
-                self.env._(
-                    "The conditions on contracts cannot be read (%(error)s): "
-                    "edit them with the condition editor.",
-                    error=error,
-                )
-            ) from error
+            raise self._unreadable_conditions(error) from error
         try:
             return Contract.search(domain, order="id")
         except ValueError as error:
             # e.g. a field that does not exist (any more)
-            raise UserError(
-                self.env._(
-                    "The conditions on contracts cannot be read (%(error)s): "
-                    "edit them with the condition editor.",
-                    error=error,
-                )
-            ) from error
+            raise self._unreadable_conditions(error) from error
+
+    def _unreadable_conditions(self, error):
+        return UserError(
+            self.env._(
+                "The conditions on contracts cannot be read (%(error)s): "
+                "edit them with the condition editor.",
+                error=error,
+            )
+        )
 
     def _targets(self):
         """(customer, contract) pairs, one job each: a contract each, or a
@@ -134,9 +143,30 @@ class ServiceProtocolLaunch(models.TransientModel):
     def action_launch(self):
         """Create one job per target in batches, or only preview them."""
         self.ensure_one()
-        # a double click, or the same wizard submitted twice, launches once:
-        # the second request waits for the first (a blocking row lock), is
-        # retried by the server as a concurrent update, and finds its launch
+        self._lock_wizard()
+        if self.batch_id:
+            return self.batch_id.get_formview_action()
+        targets = self._targets()
+        self._check_targets(targets)
+        if self.dry_run:
+            return reopen_wizard(self)
+        batch = self._launch(targets)
+        return batch.get_formview_action()
+
+    def _check_targets(self, targets):
+        if not targets:
+            raise UserError(
+                self.env._(
+                    "Nobody to launch %(protocol)s on: choose customers or "
+                    "running contracts.",
+                    protocol=self.protocol_id.display_name,
+                )
+            )
+
+    def _lock_wizard(self):
+        """A double click, or the same wizard submitted twice, launches once:
+        the second request waits for the first (a blocking row lock), is
+        retried by the server as a concurrent update, and finds its launch."""
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM %s WHERE id = %s FOR UPDATE",
@@ -146,21 +176,6 @@ class ServiceProtocolLaunch(models.TransientModel):
             log_exceptions=False,
         )
         self.invalidate_recordset(["batch_id"])
-        if self.batch_id:
-            return self.batch_id.get_formview_action()
-        targets = self._targets()
-        if not targets:
-            raise UserError(
-                self.env._(
-                    "Nobody to launch %(protocol)s on: choose customers or "
-                    "running contracts.",
-                    protocol=self.protocol_id.display_name,
-                )
-            )
-        if self.dry_run:
-            return self._reopen()
-        batch = self._launch(targets)
-        return batch.get_formview_action()
 
     def _launch(self, targets):
         """Run in the request, batch by batch: a launch on a thousand
@@ -168,51 +183,83 @@ class ServiceProtocolLaunch(models.TransientModel):
         nothing; no partial launch is left if it fails."""
         protocol = self.protocol_id
         Batch = self.env["service.protocol.launch.batch"]
-        batch = Batch.create(
-            {
-                "name": Batch._default_name(protocol),
-                "protocol_id": protocol.id,
-                "date_deadline": self.date_deadline,
-                "company_id": self.company_id.id,
-            }
-        )
+        batch = Batch.create(self._prepare_batch_values())
         Planning = self.env["service.planning"]
-        description = Markup(self.env._("<p>%(protocol)s (launch %(launch)s).</p>")) % {
-            "protocol": protocol.name,
-            "launch": batch.name,
-        }
-        for chunk in split_every(self._batch_size, targets):
-            vals_list = []
-            for partner, contract in chunk:
-                values = Planning._prepare_practice_values(
-                    protocol,
-                    partner,
-                    contract=contract,
-                    technician=self.technician_id,
-                )
-                values.update(
-                    launch_id=batch.id,
-                    company_id=self.company_id.id,
-                    description=description,
-                )
-                vals_list.append(values)
-            Planning._create_practices(vals_list)
-        batch.message_post(
-            body=self.env._(
-                "%(count)s jobs created for %(protocol)s.",
-                count=len(targets),
-                protocol=protocol.display_name,
-            )
+        # names are the users': escaped, never markup
+        description = Markup("<p>%s</p>") % self.env._(
+            "%(protocol)s (launch %(launch)s).",
+            protocol=protocol.name,
+            launch=batch.name,
         )
+        created = 0
+        for chunk in split_every(self._batch_size, targets):
+            vals_list = [
+                self._prepare_launch_values(batch, partner, contract, description)
+                for partner, contract in chunk
+            ]
+            created += len(Planning._create_practices(vals_list))
+        self._report_launch(batch, created, len(targets) - created)
         self.batch_id = batch
         return batch
 
-    def _reopen(self):
+    def _prepare_launch_values(self, batch, partner, contract, description):
+        """The values of the job of this launch for ``partner`` (and its
+        ``contract``)."""
+        values = self.env["service.planning"]._prepare_practice_values(
+            self.protocol_id,
+            partner,
+            contract=contract,
+            key=self._practice_key(partner, contract),
+            technician=self.technician_id,
+        )
+        values.update(
+            launch_id=batch.id, company_id=self.company_id.id, description=description
+        )
+        return values
+
+    def _prepare_batch_values(self):
+        Batch = self.env["service.protocol.launch.batch"]
         return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
+            "name": Batch._default_name(self.protocol_id),
+            "protocol_id": self.protocol_id.id,
+            "date_deadline": self.date_deadline,
+            "company_id": self.company_id.id,
         }
+
+    def _practice_key(self, partner, contract):
+        """The event of a launch: this protocol for this customer (and
+        contract) today. Two launches of the same protocol on the same
+        customers the same day, from two wizards or two officers at once,
+        create each job once (the practice key is unique per protocol)."""
+        today = fields.Date.context_today(self)
+        return f"launch:{today}:{partner.id}:{contract.id or 0}"
+
+    def _report_launch(self, batch, created, skipped):
+        """Say on the launch what it created and what another launch of
+        today had already created; refuse a launch that creates nothing."""
+        protocol = self.protocol_id.display_name
+        if not created:
+            raise UserError(
+                self.env._(
+                    "%(protocol)s was already launched today on every one of "
+                    "these customers (by another launch): nothing to create.",
+                    protocol=protocol,
+                )
+            )
+        batch.message_post(body=self._launch_summary(protocol, created, skipped))
+
+    def _launch_summary(self, protocol, created, skipped):
+        body = self.env._(
+            "%(count)s jobs created for %(protocol)s.",
+            count=created,
+            protocol=protocol,
+        )
+        if skipped:
+            body = self.env._(
+                "%(count)s jobs created for %(protocol)s; %(skipped)s skipped: "
+                "another launch created them today.",
+                count=created,
+                protocol=protocol,
+                skipped=skipped,
+            )
+        return body
