@@ -160,7 +160,10 @@ class ResPartner(models.Model):
             # and the scheduled action places the new address soon
             vals = dict(vals, date_localization=False)
         result = super().write(vals)
-        if moved:
+        data = self.env.cr.precommit.data
+        if moved and not data.get("service.geocode.triggered"):
+            # once per transaction, whatever the number of partners moved
+            data["service.geocode.triggered"] = True
             cron = self.env.ref(
                 "service_management.ir_cron_service_geocode", raise_if_not_found=False
             )

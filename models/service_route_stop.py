@@ -655,7 +655,7 @@ class ServiceRouteStop(models.AbstractModel):
             domain, order="scheduled_start, id"
         )
         technicians = (records.technician_id | employees).sudo().sorted("name")
-        availability = self._service_availability(technicians, origin, stop)
+        availability = self._availability(technicians, origin, stop)
         places = self._service_route_places(technicians)
         now = fields.Datetime.now()
 

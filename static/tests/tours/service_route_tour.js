@@ -130,11 +130,67 @@ registry.category("web_tour.tours").add("service_my_route_tour", {
 const MAP = ".o_service_board_map .o_service_day_routes";
 const ROUTE = `${MAP} .o_service_route:contains(Route Technician)`;
 
+const { DateTime } = luxon;
+
+/** The day the board and its map open on: today, or Monday on a weekend. */
+function firstDay() {
+    const now = DateTime.now();
+    return (now.weekday > 5 ? now.plus({ weeks: 1 }).startOf("week") : now).toISODate();
+}
+
+/** The test's day (see test_route_tour.py): the next working day, so that
+ * Optimise Route may move every job whatever the time the test runs. */
+function testDay() {
+    const now = DateTime.now();
+    return (now.weekday >= 5 ? now.plus({ weeks: 1 }).startOf("week") : now.plus({ days: 1 })).toISODate();
+}
+
+/** Pick the test's day in the map's day picker. */
+function goToTestDay(scope) {
+    return [
+        {
+            content: "Pick the day of the test's jobs",
+            trigger: `${scope} input.o_service_day_date`,
+            run() {
+                this.anchor.value = testDay();
+                this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
+            },
+        },
+        {
+            content: "The map shows that day",
+            trigger: `${scope}[data-date='${testDay()}']`,
+        },
+    ];
+}
+
 // the dispatcher optimises a technician's day from the map beside the board
 registry.category("web_tour.tours").add("service_route_optimize_tour", {
     steps: () => [
         {
-            content: "The board shows the day's map beside the timeline, with the route's three stops",
+            content: "The board opens with the map of its first day beside it",
+            trigger: `${MAP}[data-date='${firstDay()}']`,
+        },
+        {
+            content: "The map's next day",
+            trigger: `${MAP} .o_service_day_next`,
+            run: "click",
+        },
+        {
+            content: "is shown",
+            trigger: `${MAP}:not([data-date='${firstDay()}'])`,
+        },
+        {
+            content: "The board shows one day",
+            trigger: ".o_service_planning_board .oe_timeline_button_scale_day",
+            run: "click",
+        },
+        {
+            content: "the map follows it",
+            trigger: `${MAP}[data-date='${firstDay()}']`,
+        },
+        ...goToTestDay(MAP),
+        {
+            content: "The technician's route: three stops",
             trigger: `${ROUTE} .o_service_route_stop:nth-child(3)`,
         },
         {
@@ -185,24 +241,6 @@ registry.category("web_tour.tours").add("service_route_optimize_tour", {
             trigger: `${ROUTE} .o_service_route_stop:nth-child(3):contains(Far Customer)`,
         },
         {
-            content: "The map's next day",
-            trigger: `${MAP} .o_service_day_next`,
-            run: "click",
-        },
-        {
-            content: "has no job",
-            trigger: `${MAP} .o_service_route_empty`,
-        },
-        {
-            content: "The board shows one day",
-            trigger: ".o_service_planning_board .oe_timeline_button_scale_day",
-            run: "click",
-        },
-        {
-            content: "the map follows it: the technician's day again",
-            trigger: `${ROUTE} .o_service_route_stop:nth-child(1):contains(Near Customer)`,
-        },
-        {
             content: "A stop opens its job",
             trigger: `${ROUTE} .o_service_route_stop:nth-child(1) button`,
             run: "click",
@@ -228,8 +266,9 @@ registry.category("web_tour.tours").add("service_day_routes_phone_tour", {
             trigger: "button.o_service_board_map_toggle",
             run: "click",
         },
+        ...goToTestDay(MAP),
         {
-            content: "The day's routes below the board",
+            content: "The day's routes above the board",
             trigger: `${ROUTE} .o_service_route_stop:nth-child(3)`,
         },
         fitsTheScreen("The map below the board", ".o_service_board_map"),
@@ -255,6 +294,7 @@ registry.category("web_tour.tours").add("service_day_routes_phone_tour", {
                 window.location.href = "/odoo/day-routes";
             },
         },
+        ...goToTestDay(".o_service_day_routes_action .o_service_day_routes"),
         {
             content: "The whole screen for the day's map",
             trigger: ".o_service_day_routes_action .o_service_route:contains(Route Technician) .o_service_route_stop:nth-child(3)",
