@@ -69,7 +69,7 @@ class ServiceRouteLeg(models.Model):
     # Business methods
     # ------------------------------------------------------------------
     @api.model
-    def _service_estimate(self, a, b, company):
+    def _estimate(self, a, b, company):
         """(km, minutes) of the straight line times the road factor."""
         factor = company.service_route_road_factor or 1.3
         speed = company.service_route_speed_kmh or 50.0
@@ -77,7 +77,7 @@ class ServiceRouteLeg(models.Model):
         return km, km / speed * 60.0
 
     @api.model
-    def _service_matrix(self, places, company=None, pairs=None, fetch=True):
+    def _matrix(self, places, company=None, pairs=None, fetch=True):
         """Distances and times between places.
 
         :param places: list of (lat, lon); rounded here
@@ -102,27 +102,27 @@ class ServiceRouteLeg(models.Model):
         if not url:
             # cheaper to compute than to read
             for a, b in pairs:
-                result[a, b] = self._service_estimate(a, b, company)
+                result[a, b] = self._estimate(a, b, company)
             return result
-        cached = self._service_cached(pairs, "osrm")
+        cached = self._cached_legs(pairs, "osrm")
         result.update(cached)
         missing = [pair for pair in pairs if pair not in cached]
         fetched = {}
         if missing and fetch:
             wanted = list(dict.fromkeys(p for pair in missing for p in pair))
-            fetched = self._service_osrm_table(url, wanted, missing) or {}
+            fetched = self._osrm_table(url, wanted, missing) or {}
         new = []
         for a, b in missing:
             if (a, b) in fetched:
                 result[a, b] = fetched[a, b]
                 new.append((a, b, *fetched[a, b]))
             else:
-                result[a, b] = self._service_estimate(a, b, company)
-        self._service_store(new, "osrm")
+                result[a, b] = self._estimate(a, b, company)
+        self._store_legs(new, "osrm")
         return result
 
     @api.model
-    def _service_cached(self, pairs, source):
+    def _cached_legs(self, pairs, source):
         """Cached legs of these pairs of rounded places (one query)."""
         if not pairs:
             return {}
@@ -153,7 +153,7 @@ class ServiceRouteLeg(models.Model):
         return result
 
     @api.model
-    def _service_store(self, rows, source):
+    def _store_legs(self, rows, source):
         """Insert legs, ignoring those another transaction stored meanwhile."""
         if not rows:
             return
@@ -174,13 +174,13 @@ class ServiceRouteLeg(models.Model):
         )
 
     @api.model
-    def _service_osrm_table(self, url, points, pairs=None):
+    def _osrm_table(self, url, points, pairs=None):
         """``{(a, b): (km, minutes)}`` from OSRM's table service, or None on
         an error (logged: the caller falls back to the estimate). Beyond the
         server's 100 places, one request per block of places holding wanted
         ``pairs``."""
         if len(points) <= OSRM_MAX_PLACES:
-            return self._service_osrm_request(url, points)
+            return self._osrm_request(url, points)
         half = OSRM_MAX_PLACES // 2
         chunks = [points[i : i + half] for i in range(0, len(points), half)]
         chunk_of = {p: k for k, chunk in enumerate(chunks) for p in chunk}
@@ -194,7 +194,7 @@ class ServiceRouteLeg(models.Model):
         )
         result = {}
         for i, j in blocks:
-            part = self._service_osrm_request(
+            part = self._osrm_request(
                 url, chunks[i] + (chunks[j] if j != i else [])
             )
             if part is None:
@@ -203,7 +203,7 @@ class ServiceRouteLeg(models.Model):
         return result
 
     @api.model
-    def _service_osrm_request(self, url, points):
+    def _osrm_request(self, url, points):
         coordinates = ";".join(
             f"{lon:.{PRECISION}f},{lat:.{PRECISION}f}" for lat, lon in points
         )

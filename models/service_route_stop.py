@@ -115,20 +115,20 @@ class ServiceRouteStop(models.AbstractModel):
     def create(self, vals_list):
         records = super().create(vals_list)
         if not self.env.context.get("service_route_no_refresh"):
-            records._service_route_refresh_later(records._service_route_days())
+            records._route_refresh_later(records._route_days())
         return records
 
     def write(self, vals):
         refresh = not self.env.context.get("service_route_no_refresh") and bool(
             ROUTE_FIELDS & set(vals)
         )
-        before = self._service_route_days() if refresh else set()
+        before = self._route_days() if refresh else set()
         result = super().write(vals)
         if refresh:
-            self._service_route_refresh_later(before | self._service_route_days())
+            self._route_refresh_later(before | self._route_days())
         return result
 
-    def _service_route_refresh_later(self, day_keys):
+    def _route_refresh_later(self, day_keys):
         """Refresh the routes of these days once, before the transaction
         commits (whatever the number of writes that touched them)."""
         if not day_keys:
@@ -142,7 +142,7 @@ class ServiceRouteStop(models.AbstractModel):
             @self.env.cr.precommit.add
             def refresh():
                 keys = data.pop("service.route.refresh", set())
-                env["service.intervention"].sudo()._service_route_refresh(keys)
+                env["service.intervention"].sudo()._route_refresh(keys)
 
         pending.update(day_keys)
 
@@ -150,7 +150,7 @@ class ServiceRouteStop(models.AbstractModel):
     # Places and days
     # ------------------------------------------------------------------
     @api.model
-    def _service_route_tz(self):
+    def _route_tz(self):
         return pytz.timezone(
             self.env.context.get("tz")
             or self.env.user.tz
@@ -159,10 +159,10 @@ class ServiceRouteStop(models.AbstractModel):
         )
 
     @api.model
-    def _service_route_day_bounds(self, day):
+    def _route_day_bounds(self, day):
         """Naive UTC start and end of a local day (``date`` or 'YYYY-MM-DD')."""
         day = fields.Date.to_date(day)
-        tz = self._service_route_tz()
+        tz = self._route_tz()
         start = tz.localize(datetime.combine(day, time.min))
         stop = tz.localize(datetime.combine(day + timedelta(days=1), time.min))
         return (
@@ -170,23 +170,23 @@ class ServiceRouteStop(models.AbstractModel):
             stop.astimezone(pytz.utc).replace(tzinfo=None),
         )
 
-    def _service_route_local_day(self, value):
+    def _route_local_day(self, value):
         return (
-            pytz.utc.localize(value).astimezone(self._service_route_tz()).date()
+            pytz.utc.localize(value).astimezone(self._route_tz()).date()
             if value
             else False
         )
 
-    def _service_route_days(self):
+    def _route_days(self):
         """{(technician id, local date)} of these jobs."""
         return {
-            (job.technician_id.id, self._service_route_local_day(job.scheduled_start))
+            (job.technician_id.id, self._route_local_day(job.scheduled_start))
             for job in self.sudo()
             if job.technician_id and job.scheduled_start
         }
 
     @api.model
-    def _service_route_places(self, employees):
+    def _route_places(self, employees):
         """{employee id: (start partner, end partner)} (read as superuser:
         the places are HR data, the dispatcher has no HR rights)."""
         result = {}
@@ -198,12 +198,12 @@ class ServiceRouteStop(models.AbstractModel):
             )
         return result
 
-    def _service_route_site(self):
+    def _route_site(self):
         self.ensure_one()
         return self.partner_shipping_id or self.partner_id
 
     @api.model
-    def _service_point(self, partner):
+    def _route_point(self, partner):
         """Rounded (lat, lon) of a partner, or None when it has no place."""
         if not partner or not has_place(
             partner.partner_latitude, partner.partner_longitude
@@ -215,7 +215,7 @@ class ServiceRouteStop(models.AbstractModel):
     # Legs of a day
     # ------------------------------------------------------------------
     @api.model
-    def _service_route_legs(self, start, points, end, matrix):
+    def _route_legs(self, start, points, end, matrix):
         """Legs of a route: ``[(km, minutes)]`` to each point (from the
         previous point that has a place, or ``start``), then the leg home.
         ``points`` may hold None (a stop without place: a zero leg)."""
@@ -235,13 +235,13 @@ class ServiceRouteStop(models.AbstractModel):
         return legs, home
 
     @api.model
-    def _service_route_pairs(self, start, points, end):
+    def _route_pairs(self, start, points, end):
         """The legs of a route through ``points`` (None: no place)."""
         located = [p for p in [start, *points, end] if p]
         return list(zip(located, located[1:], strict=False))
 
     @api.model
-    def _service_route_problem_pairs(self, vehicles, jobs, allow_reassign):
+    def _route_problem_pairs(self, vehicles, jobs, allow_reassign):
         """Every leg the solver may drive: between the places of each
         technician's day, or of the whole day when jobs may move."""
         groups = defaultdict(set)
@@ -258,7 +258,7 @@ class ServiceRouteStop(models.AbstractModel):
         ]
 
     @api.model
-    def _service_route_day_jobs(self, day_keys):
+    def _route_day_jobs(self, day_keys):
         """The jobs of technicians' days, as superuser, in one query:
         ``{(technician id, date): jobs in time order}``."""
         if not day_keys:
@@ -272,7 +272,7 @@ class ServiceRouteStop(models.AbstractModel):
         for technician_id, day in day_keys:
             by_day[day].append(technician_id)
         for day, technician_ids in by_day.items():
-            start, stop = self._service_route_day_bounds(day)
+            start, stop = self._route_day_bounds(day)
             domain |= Domain(
                 [
                     ("technician_id", "in", technician_ids),
@@ -302,34 +302,34 @@ class ServiceRouteStop(models.AbstractModel):
         for job in jobs:
             key = (
                 job.technician_id.id,
-                self._service_route_local_day(job.scheduled_start),
+                self._route_local_day(job.scheduled_start),
             )
             if key in day_keys:
                 result[key] |= job
         return result
 
     @api.model
-    def _service_route_compute(self, day_keys, with_totals=False):
+    def _route_compute(self, day_keys, with_totals=False):
         """Rank and leg of every job of these days (``{(technician id,
         date)}``): ``{job: (rank, km, minutes)}``, without writing."""
         day_keys = {key for key in day_keys if key[0] and key[1]}
         if not day_keys:
             return ({}, {}) if with_totals else {}
-        jobs_of = self._service_route_day_jobs(day_keys)
+        jobs_of = self._route_day_jobs(day_keys)
         all_jobs = self.env["service.intervention"].sudo().concat(*jobs_of.values())
         employees = self.env["hr.employee"].sudo().browse({k[0] for k in day_keys})
-        places = self._service_route_places(employees)
+        places = self._route_places(employees)
         pairs = []
         for key, jobs in jobs_of.items():
             start, end = places[key[0]]
-            pairs += self._service_route_pairs(
-                self._service_point(start),
-                [self._service_point(job._service_route_site()) for job in jobs],
-                self._service_point(end),
+            pairs += self._route_pairs(
+                self._route_point(start),
+                [self._route_point(job._route_site()) for job in jobs],
+                self._route_point(end),
             )
         # no request to a routing server here (it runs before each commit):
         # the legs it gave for the map or the optimisation are cached
-        matrix = self.env["service.route.leg"]._service_matrix(
+        matrix = self.env["service.route.leg"]._matrix(
             [],
             all_jobs.company_id[:1] or self.env.company,
             pairs=pairs,
@@ -339,9 +339,9 @@ class ServiceRouteStop(models.AbstractModel):
         totals = {}
         for key, jobs in jobs_of.items():
             start, end = places[key[0]]
-            stops = [self._service_point(job._service_route_site()) for job in jobs]
-            legs, home = self._service_route_legs(
-                self._service_point(start), stops, self._service_point(end), matrix
+            stops = [self._route_point(job._route_site()) for job in jobs]
+            legs, home = self._route_legs(
+                self._route_point(start), stops, self._route_point(end), matrix
             )
             for rank, (job, (km, minutes)) in enumerate(
                 zip(jobs, legs, strict=True), 1
@@ -355,11 +355,11 @@ class ServiceRouteStop(models.AbstractModel):
             return result, totals
         return result
 
-    def _service_route_refresh(self, day_keys=None):
+    def _route_refresh(self, day_keys=None):
         """Recompute and store the rank and leg of every job of these days
         (default: the days of these jobs)."""
-        computed = self._service_route_compute(
-            self._service_route_days() if day_keys is None else day_keys
+        computed = self._route_compute(
+            self._route_days() if day_keys is None else day_keys
         )
         updates = defaultdict(list)
         for job, values in computed.items():
@@ -383,22 +383,22 @@ class ServiceRouteStop(models.AbstractModel):
     # ------------------------------------------------------------------
     # Mileage and travel of a job from its route
     # ------------------------------------------------------------------
-    def _service_route_leg(self):
+    def _route_leg(self):
         """(km, minutes) of this job's leg of its technician's day route, as
         the day is now, or None when it has no leg (no technician, time or
         place)."""
         self.ensure_one()
         job = self._origin.sudo()
-        if not job or not job._service_point(job._service_route_site()):
+        if not job or not job._route_point(job._route_site()):
             return None
-        values = self._service_route_compute(job._service_route_days()).get(job)
+        values = self._route_compute(job._route_days()).get(job)
         return values[1:] if values and values[1] else None
 
-    def _service_route_line_quantity(self, line):
+    def _route_line_quantity(self, line):
         """Quantity proposed on a new travel or mileage line of this job."""
         self.ensure_one()
         if line.line_type == "mileage":
-            return self._service_route_mileage_km()
+            return self._route_mileage_km()
         # travel: the leg's driving time when the travel product is sold by
         # the hour, else one trip
         uom = line.product_id.uom_id
@@ -408,12 +408,12 @@ class ServiceRouteStop(models.AbstractModel):
             and uom
             and uom._has_common_reference(hour)
         ):
-            leg = self._service_route_leg()
+            leg = self._route_leg()
             if leg:
                 return hour._compute_quantity(leg[1] / 60.0, uom, round=False)
         return 1.0
 
-    def _service_route_mileage_km(self):
+    def _route_mileage_km(self):
         """The kilometres proposed on a mileage line of this job: its leg of
         the route or the customer's fixed distance, as the company chooses
         (the fixed distance when the job has no leg)."""
@@ -421,7 +421,7 @@ class ServiceRouteStop(models.AbstractModel):
         fixed = self.partner_id.service_distance_km
         if self.company_id.service_mileage_source != "route":
             return fixed
-        leg = self._service_route_leg()
+        leg = self._route_leg()
         return leg[0] if leg else fixed
 
     # ------------------------------------------------------------------
@@ -437,7 +437,7 @@ class ServiceRouteStop(models.AbstractModel):
         :return: ``{"technicians": [...], "missing": [...]}``; a constant
             number of queries whatever the number of jobs
         """
-        start, stop = self._service_route_day_bounds(date)
+        start, stop = self._route_day_bounds(date)
         domain = Domain(
             [
                 ("technician_id", "!=", False),
@@ -495,7 +495,7 @@ class ServiceRouteStop(models.AbstractModel):
                 "service_route_end_partner_id",
             ]
         )
-        places = self._service_route_places(employees)
+        places = self._route_places(employees)
         place_partners = (
             self.env["res.partner"]
             .sudo()
@@ -507,24 +507,24 @@ class ServiceRouteStop(models.AbstractModel):
         pairs = []
         for employee in employees:
             start_partner, end_partner = places[employee.id]
-            pairs += self._service_route_pairs(
-                self._service_point(start_partner),
+            pairs += self._route_pairs(
+                self._route_point(start_partner),
                 [
-                    self._service_point(j._service_route_site())
+                    self._route_point(j._route_site())
                     for j in jobs
                     if j.technician_id == employee
                 ],
-                self._service_point(end_partner),
+                self._route_point(end_partner),
             )
-        matrix = self.env["service.route.leg"]._service_matrix(
+        matrix = self.env["service.route.leg"]._matrix(
             [], jobs.company_id[:1] or self.env.company, pairs=pairs
         )
         jobs_of = defaultdict(list)
         missing = []
         for job in jobs:
             jobs_of[job.technician_id.id].append(job)
-            site = job._service_route_site()
-            if not self._service_point(site):
+            site = job._route_site()
+            if not self._route_point(site):
                 missing.append(
                     {
                         "id": job.id,
@@ -536,20 +536,20 @@ class ServiceRouteStop(models.AbstractModel):
         technicians = []
         for employee in employees.sorted("name"):
             start_partner, end_partner = places[employee.id]
-            start_point = self._service_point(start_partner)
-            end_point = self._service_point(end_partner)
+            start_point = self._route_point(start_partner)
+            end_point = self._route_point(end_partner)
             day_jobs = jobs_of[employee.id]
             stop_points = [
-                self._service_point(j._service_route_site()) for j in day_jobs
+                self._route_point(j._route_site()) for j in day_jobs
             ]
-            legs, home = self._service_route_legs(
+            legs, home = self._route_legs(
                 start_point, stop_points, end_point, matrix
             )
             stops = []
             for rank, (job, point, (km, minutes)) in enumerate(
                 zip(day_jobs, stop_points, legs, strict=True), 1
             ):
-                site = job._service_route_site()
+                site = job._route_site()
                 stops.append(
                     {
                         "id": job.id,
@@ -588,8 +588,8 @@ class ServiceRouteStop(models.AbstractModel):
                     "id": employee.id,
                     "name": employee.name,
                     "color": employee.color or 0,
-                    "start": self._service_map_place(start_partner, start_point),
-                    "end": self._service_map_place(end_partner, end_point),
+                    "start": self._route_map_place(start_partner, start_point),
+                    "end": self._route_map_place(end_partner, end_point),
                     "km": round(total_km, 1),
                     "minutes": round(total_minutes),
                     "stops": stops,
@@ -598,7 +598,7 @@ class ServiceRouteStop(models.AbstractModel):
         return {"technicians": technicians, "missing": missing}
 
     @api.model
-    def _service_map_place(self, partner, point):
+    def _route_map_place(self, partner, point):
         return {
             "lat": point[0] if point else False,
             "lon": point[1] if point else False,
@@ -609,7 +609,7 @@ class ServiceRouteStop(models.AbstractModel):
     # Optimise Route
     # ------------------------------------------------------------------
     @api.model
-    def _service_route_optimize(self, day, employees, allow_reassign=False):
+    def _route_optimize(self, day, employees, allow_reassign=False):
         """The best order of the technicians' jobs of ``day`` (the
         technicians' of ``employees``, default all with jobs that day).
 
@@ -617,26 +617,26 @@ class ServiceRouteStop(models.AbstractModel):
             service.route.optimize.line]}``; ``jobs`` holds the moved jobs
             only (new technician, start and end, old ones, the reason)
         """
-        self._service_route_check_dispatcher()
-        problem = self._service_route_problem(day, employees, allow_reassign)
+        self._route_check_dispatcher()
+        problem = self._route_problem(day, employees, allow_reassign)
         if not problem["jobs"]:
             return {"jobs": {}, "lines": []}
         vehicles, jobs = problem["vehicles"], problem["solver_jobs"]
         matrix = problem["matrix"]
         routes = notes = None
         if allow_reassign and len(vehicles) > 1:
-            routes, notes = self._service_route_solve(
+            routes, notes = self._route_solve(
                 vehicles, jobs, matrix, allow_reassign=True
             )
         if routes is None:
-            routes, notes = self._service_route_solve(vehicles, jobs, matrix)
-        return self._service_route_plan(problem, routes, notes)
+            routes, notes = self._route_solve(vehicles, jobs, matrix)
+        return self._route_plan(problem, routes, notes)
 
     @api.model
-    def _service_route_problem(self, day, employees, allow_reassign):
+    def _route_problem(self, day, employees, allow_reassign):
         """The records of the day turned into the solver's terms."""
         day = fields.Date.to_date(day)
-        origin, stop = self._service_route_day_bounds(day)
+        origin, stop = self._route_day_bounds(day)
         domain = Domain(
             [
                 ("technician_id", "!=", False),
@@ -656,13 +656,13 @@ class ServiceRouteStop(models.AbstractModel):
         )
         technicians = (records.technician_id | employees).sudo().sorted("name")
         availability = self._availability(technicians, origin, stop)
-        places = self._service_route_places(technicians)
+        places = self._route_places(technicians)
         now = fields.Datetime.now()
 
         def minutes(value):
             return int(round((value - origin).total_seconds() / 60))
 
-        skills = self._service_route_skills(records, technicians, allow_reassign)
+        skills = self._route_skills(records, technicians, allow_reassign)
         vehicles = []
         vehicle_of = {}
         for employee in technicians:
@@ -676,8 +676,8 @@ class ServiceRouteStop(models.AbstractModel):
             vehicles.append(
                 solver.Vehicle(
                     employee.id,
-                    self._service_point(start_partner),
-                    self._service_point(end_partner),
+                    self._route_point(start_partner),
+                    self._route_point(end_partner),
                     [(a, b) for a, b in free if b > a],
                     skills["technicians"].get(employee.id, frozenset()),
                 )
@@ -697,7 +697,7 @@ class ServiceRouteStop(models.AbstractModel):
             solver_jobs.append(
                 solver.Job(
                     job.id,
-                    self._service_point(job.sudo()._service_route_site()),
+                    self._route_point(job.sudo()._route_site()),
                     max(1, minutes(end) - start),
                     vehicle_of[job.technician_id.id],
                     start,
@@ -706,10 +706,10 @@ class ServiceRouteStop(models.AbstractModel):
                     skills["jobs"].get(job.id, frozenset()),
                 )
             )
-        matrix = self.env["service.route.leg"]._service_matrix(
+        matrix = self.env["service.route.leg"]._matrix(
             [],
             records.company_id[:1] or self.env.company,
-            pairs=self._service_route_problem_pairs(
+            pairs=self._route_problem_pairs(
                 vehicles, solver_jobs, allow_reassign
             ),
         )
@@ -723,7 +723,7 @@ class ServiceRouteStop(models.AbstractModel):
         }
 
     @api.model
-    def _service_route_skills(self, records, technicians, allow_reassign):
+    def _route_skills(self, records, technicians, allow_reassign):
         """Activity types each job needs (its activity lines and its
         protocol's steps) and each technician does (those of the lines they
         worked on and of their jobs of the day)."""
@@ -759,7 +759,7 @@ class ServiceRouteStop(models.AbstractModel):
         return result
 
     @api.model
-    def _service_route_solve(self, vehicles, jobs, matrix, allow_reassign=False):
+    def _route_solve(self, vehicles, jobs, matrix, allow_reassign=False):
         """Routes of all vehicles: one problem with reassignment, else one
         per technician. Returns (routes, {vehicle: note}) or (None, None)
         when the joint problem cannot place every job."""
@@ -805,7 +805,7 @@ class ServiceRouteStop(models.AbstractModel):
         return routes, notes
 
     @api.model
-    def _service_route_plan(self, problem, routes, notes):
+    def _route_plan(self, problem, routes, notes):
         """The wizard's proposal: the moved jobs and a line per technician
         (the day kept as it is when the new order drives more)."""
         vehicles, jobs = problem["vehicles"], problem["solver_jobs"]
@@ -879,10 +879,10 @@ class ServiceRouteStop(models.AbstractModel):
         return {"jobs": moves, "lines": lines}
 
     @api.model
-    def _service_route_apply(self, proposal):
-        """Write a plan computed by ``_service_route_optimize``: the new
+    def _route_apply(self, proposal):
+        """Write a plan computed by ``_route_optimize``: the new
         times (and technicians), a note on each moved job's chatter."""
-        self._service_route_check_dispatcher()
+        self._route_check_dispatcher()
         if not proposal:
             return True
         jobs = (
@@ -916,7 +916,7 @@ class ServiceRouteStop(models.AbstractModel):
             )
         )
         names = {employee.id: employee.name for employee in employees}
-        days = jobs._service_route_days()
+        days = jobs._route_days()
         for job in jobs:
             values = proposal[str(job.id)]
             vals = {"scheduled_start": values["start"], "scheduled_end": values["end"]}
@@ -926,14 +926,14 @@ class ServiceRouteStop(models.AbstractModel):
         jobs.flush_recordset()
         for job in jobs:
             job.message_post(
-                body=self._service_route_move_note(job, proposal[str(job.id)], names),
+                body=self._route_move_note(job, proposal[str(job.id)], names),
                 subtype_xmlid="mail.mt_note",
             )
-        self._service_route_refresh(days | jobs._service_route_days())
+        self._route_refresh(days | jobs._route_days())
         return True
 
-    def _service_route_move_note(self, job, values, names):
-        tz = self._service_route_tz()
+    def _route_move_note(self, job, values, names):
+        tz = self._route_tz()
 
         def hour(value):
             value = fields.Datetime.to_datetime(value)
@@ -963,7 +963,7 @@ class ServiceRouteStop(models.AbstractModel):
     # Actions
     # ------------------------------------------------------------------
     @api.model
-    def _service_route_check_dispatcher(self):
+    def _route_check_dispatcher(self):
         if not self.env.user.has_group("service_management.group_service_officer"):
             raise AccessError(
                 self.env._(
@@ -976,10 +976,10 @@ class ServiceRouteStop(models.AbstractModel):
         """Open Optimise Route for the day (and technicians) of these jobs,
         else for the day in the context (``service_route_date``, the board's)
         or today, all technicians."""
-        self._service_route_check_dispatcher()
+        self._route_check_dispatcher()
         jobs = self.filtered("scheduled_start")
         day = (
-            self._service_route_local_day(min(jobs.mapped("scheduled_start")))
+            self._route_local_day(min(jobs.mapped("scheduled_start")))
             if jobs
             else fields.Date.to_date(self.env.context.get("service_route_date"))
             or fields.Date.context_today(self)
