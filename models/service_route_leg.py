@@ -89,35 +89,39 @@ class ServiceRouteLeg(models.Model):
             the cache, at most one OSRM request per 100 places, one insert)
         """
         company = company or self.env.company
-        if pairs is None:
-            points = list(dict.fromkeys(round_place(*p) for p in places))
-            pairs = [(a, b) for a in points for b in points]
-        else:
-            pairs = list(
-                dict.fromkeys((round_place(*a), round_place(*b)) for a, b in pairs)
-            )
+        pairs = self._get_rounded_pairs(places, pairs)
         result = {(a, b): (0.0, 0.0) for a, b in pairs if a == b}
         pairs = [(a, b) for a, b in pairs if a != b]
         url = (company.sudo().service_osrm_url or "").strip()
-        if not url:
+        if url:
+            result.update(self._get_osrm_legs(url, pairs, company, fetch))
+        else:
             # cheaper to compute than to read
-            for a, b in pairs:
-                result[a, b] = self._estimate(a, b, company)
-            return result
-        cached = self._cached_legs(pairs, "osrm")
-        result.update(cached)
-        missing = [pair for pair in pairs if pair not in cached]
+            result.update({(a, b): self._estimate(a, b, company) for a, b in pairs})
+        return result
+
+    @api.model
+    def _get_rounded_pairs(self, places, pairs=None):
+        """The ordered pairs of rounded places wanted, without repeats
+        (default: every pair of ``places``)."""
+        if pairs is None:
+            points = list(dict.fromkeys(round_place(*p) for p in places))
+            return [(a, b) for a in points for b in points]
+        return list(dict.fromkeys((round_place(*a), round_place(*b)) for a, b in pairs))
+
+    @api.model
+    def _get_osrm_legs(self, url, pairs, company, fetch):
+        """Legs of these pairs (of distinct places) from the cache, else from
+        the OSRM server when ``fetch`` (then cached), else estimated."""
+        result = self._cached_legs(pairs, "osrm")
+        missing = [pair for pair in pairs if pair not in result]
         fetched = {}
         if missing and fetch:
             wanted = list(dict.fromkeys(p for pair in missing for p in pair))
             fetched = self._osrm_table(url, wanted, missing) or {}
-        new = []
         for a, b in missing:
-            if (a, b) in fetched:
-                result[a, b] = fetched[a, b]
-                new.append((a, b, *fetched[a, b]))
-            else:
-                result[a, b] = self._estimate(a, b, company)
+            result[a, b] = fetched.get((a, b)) or self._estimate(a, b, company)
+        new = [(a, b, *fetched[a, b]) for a, b in missing if (a, b) in fetched]
         self._store_legs(new, "osrm")
         return result
 
@@ -194,9 +198,7 @@ class ServiceRouteLeg(models.Model):
         )
         result = {}
         for i, j in blocks:
-            part = self._osrm_request(
-                url, chunks[i] + (chunks[j] if j != i else [])
-            )
+            part = self._osrm_request(url, chunks[i] + (chunks[j] if j != i else []))
             if part is None:
                 return result or None
             result.update(part)
@@ -217,11 +219,16 @@ class ServiceRouteLeg(models.Model):
             data = response.json()
             if data.get("code") != "Ok":
                 raise ValueError(data.get("message") or data.get("code"))
-            distances = data["distances"]
-            durations = data["durations"]
+            table = (data["distances"], data["durations"])
         except (requests.RequestException, ValueError, KeyError, TypeError) as error:
             _logger.warning("OSRM table request to %s failed: %s", url, error)
             return None
+        return self._get_osrm_legs_of_table(points, *table)
+
+    @api.model
+    def _get_osrm_legs_of_table(self, points, distances, durations):
+        """``{(a, b): (km, minutes)}`` of OSRM's table of these points (metres
+        and seconds, None where there is no road)."""
         result = {}
         for i, a in enumerate(points):
             for j, b in enumerate(points):
