@@ -187,22 +187,22 @@ class ServiceRouteLeg(models.Model):
             return self._osrm_request(url, points)
         half = OSRM_MAX_PLACES // 2
         chunks = [points[i : i + half] for i in range(0, len(points), half)]
-        chunk_of = {p: k for k, chunk in enumerate(chunks) for p in chunk}
-        blocks = sorted(
-            {
-                tuple(sorted((chunk_of[a], chunk_of[b])))
-                for a, b in (
-                    pairs or ((a, b) for a in points for b in points if a != b)
-                )
-            }
-        )
         result = {}
-        for i, j in blocks:
+        for i, j in self._get_osrm_blocks(chunks, pairs):
             part = self._osrm_request(url, chunks[i] + (chunks[j] if j != i else []))
             if part is None:
                 return result or None
             result.update(part)
         return result
+
+    @api.model
+    def _get_osrm_blocks(self, chunks, pairs=None):
+        """The pairs ``(i, j)`` of chunks of places (i <= j) that hold wanted
+        ``pairs`` (default: every pair of places)."""
+        chunk_of = {p: k for k, chunk in enumerate(chunks) for p in chunk}
+        if not pairs:
+            pairs = [(a, b) for a in chunk_of for b in chunk_of if a != b]
+        return sorted({tuple(sorted((chunk_of[a], chunk_of[b]))) for a, b in pairs})
 
     @api.model
     def _osrm_request(self, url, points):

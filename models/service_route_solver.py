@@ -228,23 +228,31 @@ def _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign):
     """Who may do each job and when it may start."""
     for j, job in enumerate(jobs):
         index = manager.NodeToIndex(2 * len(vehicles) + j)
-        cumul = time.CumulVar(index)
         allowed = candidates(vehicles, job, allow_reassign)
-        routing.VehicleVar(index).SetValues(
-            [-1] + allowed if not job.fixed else allowed
-        )
         if job.fixed:
-            cumul.SetMin(job.start)
-            time.SetCumulVarSoftUpperBound(index, job.start, LATE_PENALTY)
-            continue
-        low, high = _job_bounds(vehicles, job, allowed)
-        if low > high:
-            high = low  # cannot fit: the disjunction drops it
-        cumul.SetRange(low, high)
-        if len(allowed) == 1:
-            # outside the free intervals of its only technician
-            _remove_gaps(cumul, vehicles[allowed[0]].free, job.duration, (low, high))
-        routing.AddDisjunction([index], DROP_PENALTY)
+            routing.VehicleVar(index).SetValues(allowed)
+            _constrain_fixed_job(time, index, job)
+        else:
+            routing.VehicleVar(index).SetValues([-1] + allowed)
+            _constrain_movable_job(time.CumulVar(index), vehicles, job, allowed)
+            routing.AddDisjunction([index], DROP_PENALTY)
+
+
+def _constrain_fixed_job(time, index, job):
+    """A fixed job starts at its time, late at a cost."""
+    time.CumulVar(index).SetMin(job.start)
+    time.SetCumulVarSoftUpperBound(index, job.start, LATE_PENALTY)
+
+
+def _constrain_movable_job(cumul, vehicles, job, allowed):
+    """A movable job starts in its window, in its technicians' working time."""
+    low, high = _job_bounds(vehicles, job, allowed)
+    if low > high:
+        high = low  # cannot fit: the disjunction drops it
+    cumul.SetRange(low, high)
+    if len(allowed) == 1:
+        # outside the free intervals of its only technician
+        _remove_gaps(cumul, vehicles[allowed[0]].free, job.duration, (low, high))
 
 
 def _remove_gaps(cumul, free, duration, bounds):
@@ -280,22 +288,23 @@ def _home_margin(fixed):
 
 def _job_bounds(vehicles, job, allowed):
     """Earliest and latest start of a movable job on any of its technicians."""
-    low = (
-        min(vehicles[v].free[0][0] for v in allowed if vehicles[v].free)
-        if any(vehicles[v].free for v in allowed)
-        else 0
-    )
-    high = (
-        max(vehicles[v].free[-1][1] for v in allowed if vehicles[v].free) - job.duration
-        if any(vehicles[v].free for v in allowed)
-        else -1
-    )
+    low, last = _free_span(vehicles, allowed)
+    high = last - job.duration if last is not None else -1
     earliest, latest = job.window
     if earliest is not None:
         low = max(low, earliest)
     if latest is not None:
         high = min(high, latest)
     return low, high
+
+
+def _free_span(vehicles, allowed):
+    """First and last free minute of these technicians, or (0, None) when
+    none of them has free time."""
+    frees = [vehicles[v].free for v in allowed if vehicles[v].free]
+    if not frees:
+        return 0, None
+    return min(free[0][0] for free in frees), max(free[-1][1] for free in frees)
 
 
 def round_routes(vehicles, jobs, matrix, routes, step=5):
@@ -318,7 +327,7 @@ def _round_visits(vehicle, jobs, matrix, route, step):
         job = jobs[j]
         arrival = None
         if clock is not None:
-            arrival = clock + int(round(_place_cost(matrix, place, job.place)[1]))
+            arrival = clock + _drive(matrix, place, job.place)
         new = _rounded_start(vehicle, job, start, arrival, step)
         if new is None:
             return None
@@ -356,22 +365,32 @@ def violations(vehicle, jobs, matrix, visits):
     clock = None
     for j, start in visits:
         job = jobs[j]
-        earliest, latest = job.window
         if not job.fixed:
-            if (earliest is not None and start < earliest) or (
-                latest is not None and start > latest
-            ):
-                problems.append((job.key, "window"))
-            if not _inside(vehicle.free, start, start + job.duration):
-                problems.append((job.key, "working time"))
-        if clock is not None:
-            arrival = clock + int(round(_place_cost(matrix, place, job.place)[1]))
-            if arrival > start:
-                problems.append((job.key, "travel"))
+            problems += _visit_problems(vehicle, job, start)
+        if clock is not None and clock + _drive(matrix, place, job.place) > start:
+            problems.append((job.key, "travel"))
         clock = start + job.duration
         if job.place is not None:
             place = job.place
     return problems
+
+
+def _visit_problems(vehicle, job, start):
+    """What a movable job's start breaks: its window, the working time."""
+    problems = []
+    earliest, latest = job.window
+    if (earliest is not None and start < earliest) or (
+        latest is not None and start > latest
+    ):
+        problems.append((job.key, "window"))
+    if not _inside(vehicle.free, start, start + job.duration):
+        problems.append((job.key, "working time"))
+    return problems
+
+
+def _drive(matrix, a, b):
+    """Whole minutes of driving from place ``a`` to place ``b``."""
+    return int(round(_place_cost(matrix, a, b)[1]))
 
 
 def _inside(free, start, stop):

@@ -33,6 +33,8 @@ ROUTE_FIELDS = frozenset(
     )
 )
 ROUTE_STATES = ("draft", "scheduled", "in_progress", "done")
+# a job's place in its day: its rank and the leg that leads to it
+ROUTE_VALUES = ("route_sequence", "route_leg_km", "route_leg_minutes")
 # what the route of a day reads of its jobs
 ROUTE_JOB_FIELDS = [
     "technician_id",
@@ -399,25 +401,32 @@ class ServiceRouteStop(models.AbstractModel):
         if not day_keys:
             return ({}, {}) if with_totals else {}
         jobs_of = self._route_day_jobs(day_keys)
-        employees = self.env["hr.employee"].sudo().browse({k[0] for k in day_keys})
-        places = self._route_places(employees)
-        points = {
-            key: jobs._get_route_points(places[key[0]]) for key, jobs in jobs_of.items()
-        }
+        points = self._get_route_day_points(jobs_of)
         # no request to a routing server here (it runs before each commit):
         # the legs it gave for the map or the optimisation are cached
-        matrix = (
-            self.env["service.intervention"]
-            .sudo()
-            .concat(*jobs_of.values())
-            ._get_route_matrix(points.values(), fetch=False)
-        )
+        jobs = self.env["service.intervention"].sudo().concat(*jobs_of.values())
+        matrix = jobs._get_route_matrix(points.values(), fetch=False)
+        result, totals = self._get_route_day_values(jobs_of, points, matrix)
+        return (result, totals) if with_totals else result
+
+    @api.model
+    def _get_route_day_points(self, jobs_of):
+        """``{(technician id, date): (start, stops, end) points}`` of days."""
+        employees = self.env["hr.employee"].sudo().browse({key[0] for key in jobs_of})
+        places = self._route_places(employees)
+        return {
+            key: jobs._get_route_points(places[key[0]]) for key, jobs in jobs_of.items()
+        }
+
+    @api.model
+    def _get_route_day_values(self, jobs_of, points, matrix):
+        """Rank and leg of the jobs of these days, and each day's totals."""
         result, totals = {}, {}
         for key, jobs in jobs_of.items():
             legs, home = self._route_legs(*points[key], matrix)
             result.update(jobs._get_route_ranks(legs))
             totals[key] = self._get_route_totals(legs, home)
-        return (result, totals) if with_totals else result
+        return result, totals
 
     @api.model
     def _get_route_updates(self, computed):
@@ -435,20 +444,18 @@ class ServiceRouteStop(models.AbstractModel):
         computed = self._route_compute(
             self._route_days() if day_keys is None else day_keys
         )
-        Intervention = (
-            self.env["service.intervention"]
-            .sudo()
-            ._service_trusted()
-            .with_context(service_route_no_refresh=True, tracking_disable=True)
+        self._write_route_updates(self._get_route_updates(computed))
+
+    @api.model
+    def _write_route_updates(self, updates):
+        """Store ``{(rank, km, minutes): job ids}``, as the system (without
+        refreshing the routes again)."""
+        Intervention = self.env["service.intervention"].sudo()._service_trusted()
+        Intervention = Intervention.with_context(
+            service_route_no_refresh=True, tracking_disable=True
         )
-        for (rank, km, minutes), ids in self._get_route_updates(computed).items():
-            Intervention.browse(ids).write(
-                {
-                    "route_sequence": rank,
-                    "route_leg_km": km,
-                    "route_leg_minutes": minutes,
-                }
-            )
+        for values, ids in updates.items():
+            Intervention.browse(ids).write(dict(zip(ROUTE_VALUES, values, strict=True)))
 
     # ------------------------------------------------------------------
     # Mileage and travel of a job from its route
@@ -469,19 +476,19 @@ class ServiceRouteStop(models.AbstractModel):
         self.ensure_one()
         if line.line_type == "mileage":
             return self._route_mileage_km()
-        # travel: the leg's driving time when the travel product is sold by
-        # the hour, else one trip
-        uom = line.product_id.uom_id
+        return self._get_route_travel_quantity(line.product_id.uom_id)
+
+    def _get_route_travel_quantity(self, uom):
+        """A travel line's quantity in ``uom``: the leg's driving time when
+        the travel product is sold by the hour, else one trip."""
+        self.ensure_one()
         hour = self.env.ref("uom.product_uom_hour")
-        if (
-            self.company_id.service_mileage_source == "route"
-            and uom
-            and uom._has_common_reference(hour)
+        if self.company_id.service_mileage_source != "route" or not (
+            uom and uom._has_common_reference(hour)
         ):
-            leg = self._route_leg()
-            if leg:
-                return hour._compute_quantity(leg[1] / 60.0, uom, round=False)
-        return 1.0
+            return 1.0
+        leg = self._route_leg()
+        return hour._compute_quantity(leg[1] / 60.0, uom, round=False) if leg else 1.0
 
     def _route_mileage_km(self):
         """The kilometres proposed on a mileage line of this job: its leg of
@@ -509,9 +516,7 @@ class ServiceRouteStop(models.AbstractModel):
         """
         jobs, late_ids = self._get_route_map_jobs(date, employee_ids)
         places = jobs._get_route_map_places()
-        jobs_of = defaultdict(jobs.browse)
-        for job in jobs:
-            jobs_of[job.technician_id.id] |= job
+        jobs_of = jobs._get_route_by_technician()
         points = {
             key: day._get_route_points(places[key]) for key, day in jobs_of.items()
         }
@@ -523,6 +528,13 @@ class ServiceRouteStop(models.AbstractModel):
             for employee in jobs.technician_id.sorted("name")
         ]
         return {"technicians": technicians, "missing": jobs._get_route_map_missing()}
+
+    def _get_route_by_technician(self):
+        """``{employee id: their jobs}`` of these jobs, in order."""
+        jobs_of = defaultdict(self.browse)
+        for job in self:
+            jobs_of[job.technician_id.id] |= job
+        return jobs_of
 
     @api.model
     def _get_route_map_jobs(self, date, employee_ids):
@@ -753,19 +765,24 @@ class ServiceRouteStop(models.AbstractModel):
         ``origin``)."""
         self.ensure_one()
         start = minutes_from(origin, self.scheduled_start)
-        end = self.scheduled_end or self.scheduled_start + timedelta(
-            hours=self.scheduled_duration or 1.0
-        )
+        end = minutes_from(origin, self._get_route_end())
         fixed = self.is_pinned or self.state in ("in_progress", "done")
         return solver.Job(
             self.id,
             self._route_point(self.sudo()._route_site()),
-            max(1, minutes_from(origin, end) - start),
+            max(1, end - start),
             vehicle_of[self.technician_id.id],
             start,
             self._get_route_window(origin, None if fixed else earliest),
             fixed,
             skills.get(self.id, frozenset()),
+        )
+
+    def _get_route_end(self):
+        """When the job ends (an hour, or its duration, when not set)."""
+        self.ensure_one()
+        return self.scheduled_end or self.scheduled_start + timedelta(
+            hours=self.scheduled_duration or 1.0
         )
 
     def _get_route_window(self, origin, earliest=None):
@@ -889,9 +906,7 @@ class ServiceRouteStop(models.AbstractModel):
     def _route_plan(self, problem, routes, notes):
         """The wizard's proposal: the moved jobs and a line per technician
         (the day kept as it is when the new order drives more)."""
-        before_of = defaultdict(list)
-        for j, job in enumerate(problem["solver_jobs"]):
-            before_of[job.vehicle].append(j)
+        before_of = self._get_route_jobs_of_vehicles(problem["solver_jobs"])
         by_id = {job.id: job for job in problem["jobs"]}
         moves, lines = {}, []
         for route in routes:
@@ -908,6 +923,14 @@ class ServiceRouteStop(models.AbstractModel):
         return {"jobs": moves, "lines": lines}
 
     @api.model
+    def _get_route_jobs_of_vehicles(self, jobs):
+        """``{vehicle index: indexes of its solver jobs}`` as the day is."""
+        jobs_of = defaultdict(list)
+        for j, job in enumerate(jobs):
+            jobs_of[job.vehicle].append(j)
+        return jobs_of
+
+    @api.model
     def _get_route_kept(self, problem, route, before, note):
         """The visits of a technician's day and their (before, after)
         costs: the new route, or the day as it is when the new order drives
@@ -921,12 +944,10 @@ class ServiceRouteStop(models.AbstractModel):
         cost_after = solver.route_cost(
             matrix, vehicle, [jobs[j].place for j, _t in route.visits]
         )
-        keep = (
-            cost_after[0] > cost_before[0] - 0.05
-            and not solver.violations(vehicle, jobs, matrix, current)
-            and sorted(j for j, _t in route.visits) == sorted(before)
-        )
-        if keep and not note:
+        keep = cost_after[0] > cost_before[0] - 0.05 and sorted(
+            j for j, _t in route.visits
+        ) == sorted(before)
+        if keep and not note and not solver.violations(vehicle, jobs, matrix, current):
             return current, (cost_before, cost_before)
         return route.visits, (cost_before, cost_after)
 
@@ -1068,12 +1089,16 @@ class ServiceRouteStop(models.AbstractModel):
             before=f"{values['km_before']:.1f}",
         )
         if values["employee_id"] != values["old_employee_id"]:
-            note += " " + self.env._(
-                "It moved from %(old)s to %(new)s, who does the same activities.",
-                old=names.get(values["old_employee_id"], ""),
-                new=names.get(values["employee_id"], ""),
-            )
+            note += " " + self._get_route_reassign_note(values, names)
         return note
+
+    @api.model
+    def _get_route_reassign_note(self, values, names):
+        return self.env._(
+            "It moved from %(old)s to %(new)s, who does the same activities.",
+            old=names.get(values["old_employee_id"], ""),
+            new=names.get(values["employee_id"], ""),
+        )
 
     # ------------------------------------------------------------------
     # Actions
