@@ -304,17 +304,9 @@ class ResPartner(models.Model):
         result = self._service_geocode(limit=GEOCODE_BATCH)
         failed = result["not_found"] | result["error"] | result["rate_limited"]
         if failed:
-            message = self.env._(
-                "Not placed: %(partners)s. See the partner's notes, or type "
-                "the latitude and longitude.",
-                partners=", ".join(failed.mapped("display_name")),
+            raise UserError(
+                self._service_geocode_failure(failed, bool(result["rate_limited"]))
             )
-            if result["rate_limited"]:
-                message = self.env._(
-                    "The map service asks to wait: try again in a minute. %(rest)s",
-                    rest=message,
-                )
-            raise UserError(message)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -326,6 +318,21 @@ class ResPartner(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    @api.model
+    def _service_geocode_failure(self, failed, rate_limited):
+        """What the user reads when the ``failed`` partners were not placed."""
+        message = self.env._(
+            "Not placed: %(partners)s. See the partner's notes, or type "
+            "the latitude and longitude.",
+            partners=", ".join(failed.mapped("display_name")),
+        )
+        if not rate_limited:
+            return message
+        return self.env._(
+            "The map service asks to wait: try again in a minute. %(rest)s",
+            rest=message,
+        )
 
     @api.model
     def _service_partners_to_geocode(self, today=None):
@@ -355,24 +362,11 @@ class ResPartner(models.Model):
     @api.model
     def _service_job_sites_to_geocode(self, today):
         """Sites of the open jobs of the next days (or not planned yet)."""
-        start = fields.Datetime.to_datetime(today)
         jobs = (
             self.env["service.intervention"]
             .sudo()
             .search_fetch(
-                [
-                    ("state", "in", ("draft", "scheduled")),
-                    "|",
-                    ("scheduled_start", "=", False),
-                    (
-                        "scheduled_start",
-                        "<",
-                        start + timedelta(days=GEOCODE_HORIZON_DAYS + 1),
-                    ),
-                    "|",
-                    ("scheduled_start", "=", False),
-                    ("scheduled_start", ">=", start),
-                ],
+                self._service_geocode_jobs_domain(today),
                 ["partner_id", "partner_shipping_id"],
             )
         )
@@ -380,6 +374,21 @@ class ResPartner(models.Model):
             jobs.partner_shipping_id
             | jobs.filtered(lambda j: not j.partner_shipping_id).partner_id
         )
+
+    @api.model
+    def _service_geocode_jobs_domain(self, today):
+        """Open jobs of the next days from ``today``, or not planned yet."""
+        start = fields.Datetime.to_datetime(today)
+        end = start + timedelta(days=GEOCODE_HORIZON_DAYS + 1)
+        return [
+            ("state", "in", ("draft", "scheduled")),
+            "|",
+            ("scheduled_start", "=", False),
+            ("scheduled_start", "<", end),
+            "|",
+            ("scheduled_start", "=", False),
+            ("scheduled_start", ">=", start),
+        ]
 
     @api.model
     def _service_route_places_to_geocode(self):

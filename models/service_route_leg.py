@@ -140,17 +140,21 @@ class ServiceRouteLeg(models.Model):
                AND from_lat = ANY(%s) AND from_lon = ANY(%s)
                AND to_lat = ANY(%s) AND to_lon = ANY(%s)
             """,
-            (
-                source,
-                sorted({p[0] for p in froms}),
-                sorted({p[1] for p in froms}),
-                sorted({p[0] for p in tos}),
-                sorted({p[1] for p in tos}),
-            ),
+            (source, *self._get_coordinates(froms), *self._get_coordinates(tos)),
         )
+        return self._get_wanted_legs(self.env.cr.fetchall(), pairs)
+
+    @api.model
+    def _get_coordinates(self, places):
+        """The sorted latitudes and the sorted longitudes of these places."""
+        return sorted({p[0] for p in places}), sorted({p[1] for p in places})
+
+    @api.model
+    def _get_wanted_legs(self, rows, pairs):
+        """``{(a, b): (km, minutes)}`` of the legs read that are wanted."""
         wanted = set(pairs)
         result = {}
-        for flat, flon, tlat, tlon, km, minutes in self.env.cr.fetchall():
+        for flat, flon, tlat, tlon, km, minutes in rows:
             pair = (round_place(flat, flon), round_place(tlat, tlon))
             if pair in wanted:
                 result[pair] = (km, minutes)

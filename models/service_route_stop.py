@@ -183,17 +183,17 @@ class ServiceRouteStop(models.AbstractModel):
         if not day_keys:
             return
         data = self.env.cr.precommit.data
-        pending = data.get("service.route.refresh")
-        if pending is None:
-            pending = data["service.route.refresh"] = set()
-            env = self.env
+        if data.get("service.route.refresh") is None:
+            data["service.route.refresh"] = set()
+            Intervention = self.env["service.intervention"].sudo()
+            self.env.cr.precommit.add(Intervention._route_refresh_pending)
+        data["service.route.refresh"].update(day_keys)
 
-            @self.env.cr.precommit.add
-            def refresh():
-                keys = data.pop("service.route.refresh", set())
-                env["service.intervention"].sudo()._route_refresh(keys)
-
-        pending.update(day_keys)
+    @api.model
+    def _route_refresh_pending(self):
+        """Before the commit: refresh the routes of the days touched."""
+        keys = self.env.cr.precommit.data.pop("service.route.refresh", set())
+        self._route_refresh(keys)
 
     # ------------------------------------------------------------------
     # Places and days
@@ -271,17 +271,15 @@ class ServiceRouteStop(models.AbstractModel):
         legs = []
         previous = start
         for point in points:
-            if point is None:
-                legs.append((0.0, 0.0))
-                continue
-            legs.append(
-                matrix.get((previous, point), (0.0, 0.0)) if previous else (0.0, 0.0)
-            )
-            previous = point
-        home = (
-            matrix.get((previous, end), (0.0, 0.0)) if previous and end else (0.0, 0.0)
-        )
-        return legs, home
+            legs.append(self._get_route_leg_between(matrix, previous, point))
+            previous = point or previous
+        return legs, self._get_route_leg_between(matrix, previous, end)
+
+    @api.model
+    def _get_route_leg_between(self, matrix, a, b):
+        """(km, minutes) from place ``a`` to place ``b`` (zero when one of
+        them is None)."""
+        return matrix.get((a, b), (0.0, 0.0)) if a and b else (0.0, 0.0)
 
     @api.model
     def _route_pairs(self, start, points, end):
@@ -349,7 +347,12 @@ class ServiceRouteStop(models.AbstractModel):
             ROUTE_JOB_FIELDS,
             order="scheduled_start, id",
         )
-        result = defaultdict(Intervention.browse)
+        return self._get_route_jobs_of_days(jobs, day_keys)
+
+    @api.model
+    def _get_route_jobs_of_days(self, jobs, day_keys):
+        """``{(technician id, date): jobs}`` of these jobs, on these days."""
+        result = defaultdict(jobs.browse)
         for job in jobs:
             key = (job.technician_id.id, self._route_local_day(job.scheduled_start))
             if key in day_keys:
@@ -695,12 +698,9 @@ class ServiceRouteStop(models.AbstractModel):
         vehicles = self._get_route_vehicles(
             technicians, origin, stop, skills["technicians"]
         )
-        vehicle_of = {employee.id: v for v, employee in enumerate(technicians)}
-        earliest = self._get_route_earliest(origin, stop)
-        solver_jobs = [
-            job._prepare_route_solver_job(origin, earliest, vehicle_of, skills["jobs"])
-            for job in records
-        ]
+        solver_jobs = records._prepare_route_solver_jobs(
+            (origin, stop), technicians, skills["jobs"]
+        )
         pairs = self._route_problem_pairs(vehicles, solver_jobs, allow_reassign)
         matrix = self.env["service.route.leg"]._matrix(
             [], records.company_id[:1] or self.env.company, pairs=pairs
@@ -759,6 +759,16 @@ class ServiceRouteStop(models.AbstractModel):
             for a, b, _meta in days - leaves
         ]
         return [(a, b) for a, b in free if b > a]
+
+    def _prepare_route_solver_jobs(self, bounds, technicians, skills):
+        """These jobs of the day (``bounds``: its start and end) in the
+        solver's terms; ``technicians``: the vehicles, in order."""
+        vehicle_of = {employee.id: v for v, employee in enumerate(technicians)}
+        earliest = self._get_route_earliest(*bounds)
+        return [
+            job._prepare_route_solver_job(bounds[0], earliest, vehicle_of, skills)
+            for job in self
+        ]
 
     def _prepare_route_solver_job(self, origin, earliest, vehicle_of, skills):
         """This job in the solver's terms (times in minutes from
