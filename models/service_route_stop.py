@@ -211,13 +211,16 @@ class ServiceRouteStop(models.AbstractModel):
     def _route_day_bounds(self, day):
         """Naive UTC start and end of a local day (``date`` or 'YYYY-MM-DD')."""
         day = fields.Date.to_date(day)
-        tz = self._route_tz()
-        start = tz.localize(datetime.combine(day, time.min))
-        stop = tz.localize(datetime.combine(day + timedelta(days=1), time.min))
         return (
-            start.astimezone(pytz.utc).replace(tzinfo=None),
-            stop.astimezone(pytz.utc).replace(tzinfo=None),
+            self._get_route_utc_midnight(day),
+            self._get_route_utc_midnight(day + timedelta(days=1)),
         )
+
+    @api.model
+    def _get_route_utc_midnight(self, day):
+        """Naive UTC moment of the start of a local day."""
+        start = self._route_tz().localize(datetime.combine(day, time.min))
+        return start.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _route_local_day(self, value):
         return (
