@@ -175,9 +175,7 @@ class TestRouteLegs(RouteCommon):
         self.assertAlmostEqual(km, 5.16, delta=0.05)
         self.assertAlmostEqual(minutes, km / 50 * 60)
         self.company.service_route_speed_kmh = 25.0
-        self.assertAlmostEqual(
-            Leg._matrix([a, b], self.company)[a, b][1], minutes * 2
-        )
+        self.assertAlmostEqual(Leg._matrix([a, b], self.company)[a, b][1], minutes * 2)
         self.assertEqual(matrix[a, a], (0.0, 0.0))
 
     def test_osrm_table_once_then_cached(self):
@@ -218,9 +216,7 @@ class TestRouteLegs(RouteCommon):
         # a route through the 120 places: its 119 legs
         legs = list(zip(points, points[1:], strict=False))
         with patch(OSRM, side_effect=table) as get:
-            matrix = self.env["service.route.leg"]._matrix(
-                [], self.company, pairs=legs
-            )
+            matrix = self.env["service.route.leg"]._matrix([], self.company, pairs=legs)
         # blocks of 50 places, only those holding legs: 0-0, 0-1, 1-1, 1-2, 2-2
         self.assertEqual(get.call_count, 5)
         self.assertEqual({matrix[leg][0] for leg in legs}, {1.0})
