@@ -294,11 +294,7 @@ class ServiceRouteStop(models.AbstractModel):
     def _route_problem_pairs(self, vehicles, jobs, allow_reassign):
         """Every leg the solver may drive: between the places of each
         technician's day, or of the whole day when jobs may move."""
-        groups = defaultdict(set)
-        for v, vehicle in enumerate(vehicles):
-            groups[0 if allow_reassign else v] |= {vehicle.start, vehicle.end}
-        for job in jobs:
-            groups[0 if allow_reassign else job.vehicle].add(job.place)
+        groups = self._get_route_place_groups(vehicles, jobs, allow_reassign)
         return [
             (a, b)
             for places in groups.values()
@@ -306,6 +302,16 @@ class ServiceRouteStop(models.AbstractModel):
             for b in places
             if a and b
         ]
+
+    @api.model
+    def _get_route_place_groups(self, vehicles, jobs, allow_reassign):
+        """The places of each technician's day (one group when jobs move)."""
+        groups = defaultdict(set)
+        for v, vehicle in enumerate(vehicles):
+            groups[0 if allow_reassign else v] |= {vehicle.start, vehicle.end}
+        for job in jobs:
+            groups[0 if allow_reassign else job.vehicle].add(job.place)
+        return groups
 
     @api.model
     def _get_route_day_domain(self, day, technician_ids=None):
