@@ -383,7 +383,7 @@ class ServiceInterventionLine(models.Model):
             if line.line_type == "activity":
                 line.quantity = line.activity_type_id.default_duration
             elif line.line_type in ("mileage", "travel") and line.intervention_id:
-                line.quantity = line.intervention_id._service_route_line_quantity(line)
+                line.quantity = line.intervention_id._route_line_quantity(line)
             else:
                 line.quantity = 1.0
 

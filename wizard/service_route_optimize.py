@@ -72,7 +72,7 @@ class ServiceRouteOptimize(models.TransientModel):
 
     @api.model
     def default_get(self, fields_list):
-        self.env["service.intervention"]._service_route_check_dispatcher()
+        self.env["service.intervention"]._route_check_dispatcher()
         return super().default_get(fields_list)
 
     def _reopen(self):
@@ -88,8 +88,8 @@ class ServiceRouteOptimize(models.TransientModel):
     def action_compute(self):
         self.ensure_one()
         Intervention = self.env["service.intervention"]
-        Intervention._service_route_check_dispatcher()
-        plan = Intervention._service_route_optimize(
+        Intervention._route_check_dispatcher()
+        plan = Intervention._route_optimize(
             self.date, self.employee_ids, allow_reassign=self.allow_reassign
         )
         self.write(
@@ -105,8 +105,8 @@ class ServiceRouteOptimize(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         Intervention = self.env["service.intervention"]
-        Intervention._service_route_check_dispatcher()
+        Intervention._route_check_dispatcher()
         if self.state != "computed":
             raise UserError(self.env._("Compute the routes before applying them."))
-        Intervention._service_route_apply(self.proposal or {})
+        Intervention._route_apply(self.proposal or {})
         return {"type": "ir.actions.act_window_close"}
