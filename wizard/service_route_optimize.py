@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
+from ..models.service_document_mixin import reopen_wizard
 from ..models.service_write_policy_mixin import ANYONE
 
 
@@ -75,16 +76,6 @@ class ServiceRouteOptimize(models.TransientModel):
         self.env["service.intervention"]._route_check_dispatcher()
         return super().default_get(fields_list)
 
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-        }
-
     def action_compute(self):
         self.ensure_one()
         Intervention = self.env["service.intervention"]
@@ -100,7 +91,7 @@ class ServiceRouteOptimize(models.TransientModel):
                 + [Command.create(values) for values in plan["lines"]],
             }
         )
-        return self._reopen()
+        return reopen_wizard(self, name=self.env._("Optimise Route"))
 
     def action_apply(self):
         self.ensure_one()
