@@ -199,6 +199,12 @@ class ResPartner(models.Model):
                 query, force_country=self.country_id.name
             )
             return ("ok", found) if found else ("not_found", None)
+        return self._service_nominatim_find(query)
+
+    def _service_nominatim_find(self, query):
+        """Ask OpenStreetMap's Nominatim for the place of this partner's
+        address ``query``: see ``_service_geocode_one``."""
+        self.ensure_one()
         try:
             response = requests.get(
                 NOMINATIM_URL,
@@ -216,6 +222,11 @@ class ResPartner(models.Model):
                 "Geocoding %s failed: HTTP %s", self.display_name, response.status_code
             )
             return "error", None
+        return self._service_nominatim_place(response)
+
+    @api.model
+    def _service_nominatim_place(self, response):
+        """``(status, (lat, lon) or None)`` of Nominatim's answer."""
         try:
             found = response.json()
             return ("ok", (float(found[0]["lat"]), float(found[0]["lon"])))
@@ -233,15 +244,10 @@ class ResPartner(models.Model):
             status: self.browse()
             for status in ("ok", "not_found", "rate_limited", "error")
         }
-        today = fields.Date.context_today(self)
         last_call = None
         partners = self[:limit] if limit else self
         for index, partner in enumerate(partners):
-            if last_call is not None:
-                wait = GEOCODE_INTERVAL - (time.monotonic() - last_call)
-                if wait > 0:
-                    time.sleep(wait)
-            last_call = time.monotonic()
+            last_call = self._service_geocode_wait(last_call)
             status, place = partner._service_geocode_one()
             if status == "rate_limited":
                 # the service asks us to stop: the rest waits for the next run
@@ -253,44 +259,57 @@ class ResPartner(models.Model):
                 )
                 break
             result[status] |= partner
-            if status == "ok":
-                partner.sudo().write(
-                    {
-                        "partner_latitude": place[0],
-                        "partner_longitude": place[1],
-                        "date_localization": today,
-                    }
-                )
-            elif status == "not_found":
-                # tried: the scheduled action waits before trying again
-                partner.sudo().write({"date_localization": today})
-                partner.sudo().message_post(
-                    body=Markup("<p>%s</p>")
-                    % self.env._(
-                        "The address “%(address)s” was not found on the map: "
-                        "correct it, or type the latitude and longitude.",
-                        address=partner._service_address_query(),
-                    ),
-                    subtype_xmlid="mail.mt_note",
-                )
+            partner._service_geocode_save(status, place)
         return result
+
+    @api.model
+    def _service_geocode_wait(self, last_call):
+        """Wait until a request a second: ``last_call`` is the time of the
+        previous one (None: none); returns the time of this one."""
+        if last_call is not None:
+            wait = GEOCODE_INTERVAL - (time.monotonic() - last_call)
+            if wait > 0:
+                time.sleep(wait)
+        return time.monotonic()
+
+    def _service_geocode_save(self, status, place):
+        """Store what geocoding this partner gave: its place, or the day it
+        was not found (the scheduled action waits before trying again) with
+        a note."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if status == "ok":
+            self.sudo().write(
+                {
+                    "partner_latitude": place[0],
+                    "partner_longitude": place[1],
+                    "date_localization": today,
+                }
+            )
+        elif status == "not_found":
+            self.sudo().write({"date_localization": today})
+            self._service_note_not_found()
+
+    def _service_note_not_found(self):
+        self.ensure_one()
+        self.sudo().message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._(
+                "The address “%(address)s” was not found on the map: "
+                "correct it, or type the latitude and longitude.",
+                address=self._service_address_query(),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def action_service_geocode(self):
         """Button: place these partners now and say what happened."""
         result = self._service_geocode(limit=GEOCODE_BATCH)
         failed = result["not_found"] | result["error"] | result["rate_limited"]
         if failed:
-            message = self.env._(
-                "Not placed: %(partners)s. See the partner's notes, or type "
-                "the latitude and longitude.",
-                partners=", ".join(failed.mapped("display_name")),
+            raise UserError(
+                self._service_geocode_failure(failed, bool(result["rate_limited"]))
             )
-            if result["rate_limited"]:
-                message = self.env._(
-                    "The map service asks to wait: try again in a minute. %(rest)s",
-                    rest=message,
-                )
-            raise UserError(message)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -304,32 +323,79 @@ class ResPartner(models.Model):
         }
 
     @api.model
+    def _service_geocode_failure(self, failed, rate_limited):
+        """What the user reads when the ``failed`` partners were not placed."""
+        message = self.env._(
+            "Not placed: %(partners)s. See the partner's notes, or type "
+            "the latitude and longitude.",
+            partners=", ".join(failed.mapped("display_name")),
+        )
+        if not rate_limited:
+            return message
+        return self.env._(
+            "The map service asks to wait: try again in a minute. %(rest)s",
+            rest=message,
+        )
+
+    @api.model
     def _service_partners_to_geocode(self, today=None):
         """Sites of the open jobs of the next days and the technicians'
         start and end places that have no coordinates (and were not tried
         in the last days)."""
         today = today or fields.Date.context_today(self)
+        partners = (
+            self._service_job_sites_to_geocode(today)
+            | self._service_route_places_to_geocode()
+            | self.env["res.company"].sudo().search([("active", "=", True)]).partner_id
+        )
+        retry = today - timedelta(days=GEOCODE_RETRY_DAYS)
+        return partners.filtered(lambda p: p._service_needs_geocode(retry))
+
+    def _service_needs_geocode(self, retry):
+        """This partner has an address but no place, and was not tried
+        since ``retry``."""
+        self.ensure_one()
+        return bool(
+            not self.partner_latitude
+            and not self.partner_longitude
+            and (self.city or self.zip or self.street)
+            and (not self.date_localization or self.date_localization < retry)
+        )
+
+    @api.model
+    def _service_job_sites_to_geocode(self, today):
+        """Sites of the open jobs of the next days (or not planned yet)."""
         jobs = (
             self.env["service.intervention"]
             .sudo()
             .search_fetch(
-                [
-                    ("state", "in", ("draft", "scheduled")),
-                    "|",
-                    ("scheduled_start", "=", False),
-                    (
-                        "scheduled_start",
-                        "<",
-                        fields.Datetime.to_datetime(today)
-                        + timedelta(days=GEOCODE_HORIZON_DAYS + 1),
-                    ),
-                    "|",
-                    ("scheduled_start", "=", False),
-                    ("scheduled_start", ">=", fields.Datetime.to_datetime(today)),
-                ],
+                self._service_geocode_jobs_domain(today),
                 ["partner_id", "partner_shipping_id"],
             )
         )
+        return (
+            jobs.partner_shipping_id
+            | jobs.filtered(lambda j: not j.partner_shipping_id).partner_id
+        )
+
+    @api.model
+    def _service_geocode_jobs_domain(self, today):
+        """Open jobs of the next days from ``today``, or not planned yet."""
+        start = fields.Datetime.to_datetime(today)
+        end = start + timedelta(days=GEOCODE_HORIZON_DAYS + 1)
+        return [
+            ("state", "in", ("draft", "scheduled")),
+            "|",
+            ("scheduled_start", "=", False),
+            ("scheduled_start", "<", end),
+            "|",
+            ("scheduled_start", "=", False),
+            ("scheduled_start", ">=", start),
+        ]
+
+    @api.model
+    def _service_route_places_to_geocode(self):
+        """The technicians' start and end places."""
         employees = (
             self.env["hr.employee"]
             .sudo()
@@ -342,21 +408,9 @@ class ResPartner(models.Model):
                 ["service_route_start_partner_id", "service_route_end_partner_id"],
             )
         )
-        partners = (
-            jobs.partner_shipping_id
-            | jobs.filtered(lambda j: not j.partner_shipping_id).partner_id
-            | employees.service_route_start_partner_id
+        return (
+            employees.service_route_start_partner_id
             | employees.service_route_end_partner_id
-            | self.env["res.company"].sudo().search([("active", "=", True)]).partner_id
-        )
-        retry = today - timedelta(days=GEOCODE_RETRY_DAYS)
-        return partners.filtered(
-            lambda p: (
-                not p.partner_latitude
-                and not p.partner_longitude
-                and (p.city or p.zip or p.street)
-                and (not p.date_localization or p.date_localization < retry)
-            )
         )
 
     @api.model

@@ -388,7 +388,7 @@ class ServiceInterventionLine(models.Model):
         if self.line_type == "activity":
             return self.activity_type_id.default_duration
         if self.line_type in ("mileage", "travel") and self.intervention_id:
-            return self.intervention_id._service_route_line_quantity(self)
+            return self.intervention_id._route_line_quantity(self)
         return 1.0
 
     @api.depends("intervention_id.pricelist_id")

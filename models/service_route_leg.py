@@ -69,7 +69,7 @@ class ServiceRouteLeg(models.Model):
     # Business methods
     # ------------------------------------------------------------------
     @api.model
-    def _service_estimate(self, a, b, company):
+    def _estimate(self, a, b, company):
         """(km, minutes) of the straight line times the road factor."""
         factor = company.service_route_road_factor or 1.3
         speed = company.service_route_speed_kmh or 50.0
@@ -77,7 +77,7 @@ class ServiceRouteLeg(models.Model):
         return km, km / speed * 60.0
 
     @api.model
-    def _service_matrix(self, places, company=None, pairs=None, fetch=True):
+    def _matrix(self, places, company=None, pairs=None, fetch=True):
         """Distances and times between places.
 
         :param places: list of (lat, lon); rounded here
@@ -89,40 +89,44 @@ class ServiceRouteLeg(models.Model):
             the cache, at most one OSRM request per 100 places, one insert)
         """
         company = company or self.env.company
-        if pairs is None:
-            points = list(dict.fromkeys(round_place(*p) for p in places))
-            pairs = [(a, b) for a in points for b in points]
-        else:
-            pairs = list(
-                dict.fromkeys((round_place(*a), round_place(*b)) for a, b in pairs)
-            )
+        pairs = self._get_rounded_pairs(places, pairs)
         result = {(a, b): (0.0, 0.0) for a, b in pairs if a == b}
         pairs = [(a, b) for a, b in pairs if a != b]
         url = (company.sudo().service_osrm_url or "").strip()
-        if not url:
+        if url:
+            result.update(self._get_osrm_legs(url, pairs, company, fetch))
+        else:
             # cheaper to compute than to read
-            for a, b in pairs:
-                result[a, b] = self._service_estimate(a, b, company)
-            return result
-        cached = self._service_cached(pairs, "osrm")
-        result.update(cached)
-        missing = [pair for pair in pairs if pair not in cached]
-        fetched = {}
-        if missing and fetch:
-            wanted = list(dict.fromkeys(p for pair in missing for p in pair))
-            fetched = self._service_osrm_table(url, wanted, missing) or {}
-        new = []
-        for a, b in missing:
-            if (a, b) in fetched:
-                result[a, b] = fetched[a, b]
-                new.append((a, b, *fetched[a, b]))
-            else:
-                result[a, b] = self._service_estimate(a, b, company)
-        self._service_store(new, "osrm")
+            result.update({(a, b): self._estimate(a, b, company) for a, b in pairs})
         return result
 
     @api.model
-    def _service_cached(self, pairs, source):
+    def _get_rounded_pairs(self, places, pairs=None):
+        """The ordered pairs of rounded places wanted, without repeats
+        (default: every pair of ``places``)."""
+        if pairs is None:
+            points = list(dict.fromkeys(round_place(*p) for p in places))
+            return [(a, b) for a in points for b in points]
+        return list(dict.fromkeys((round_place(*a), round_place(*b)) for a, b in pairs))
+
+    @api.model
+    def _get_osrm_legs(self, url, pairs, company, fetch):
+        """Legs of these pairs (of distinct places) from the cache, else from
+        the OSRM server when ``fetch`` (then cached), else estimated."""
+        result = self._cached_legs(pairs, "osrm")
+        missing = [pair for pair in pairs if pair not in result]
+        fetched = {}
+        if missing and fetch:
+            wanted = list(dict.fromkeys(p for pair in missing for p in pair))
+            fetched = self._osrm_table(url, wanted, missing) or {}
+        for a, b in missing:
+            result[a, b] = fetched.get((a, b)) or self._estimate(a, b, company)
+        new = [(a, b, *fetched[a, b]) for a, b in missing if (a, b) in fetched]
+        self._store_legs(new, "osrm")
+        return result
+
+    @api.model
+    def _cached_legs(self, pairs, source):
         """Cached legs of these pairs of rounded places (one query)."""
         if not pairs:
             return {}
@@ -136,24 +140,28 @@ class ServiceRouteLeg(models.Model):
                AND from_lat = ANY(%s) AND from_lon = ANY(%s)
                AND to_lat = ANY(%s) AND to_lon = ANY(%s)
             """,
-            (
-                source,
-                sorted({p[0] for p in froms}),
-                sorted({p[1] for p in froms}),
-                sorted({p[0] for p in tos}),
-                sorted({p[1] for p in tos}),
-            ),
+            (source, *self._get_coordinates(froms), *self._get_coordinates(tos)),
         )
+        return self._get_wanted_legs(self.env.cr.fetchall(), pairs)
+
+    @api.model
+    def _get_coordinates(self, places):
+        """The sorted latitudes and the sorted longitudes of these places."""
+        return sorted({p[0] for p in places}), sorted({p[1] for p in places})
+
+    @api.model
+    def _get_wanted_legs(self, rows, pairs):
+        """``{(a, b): (km, minutes)}`` of the legs read that are wanted."""
         wanted = set(pairs)
         result = {}
-        for flat, flon, tlat, tlon, km, minutes in self.env.cr.fetchall():
+        for flat, flon, tlat, tlon, km, minutes in rows:
             pair = (round_place(flat, flon), round_place(tlat, tlon))
             if pair in wanted:
                 result[pair] = (km, minutes)
         return result
 
     @api.model
-    def _service_store(self, rows, source):
+    def _store_legs(self, rows, source):
         """Insert legs, ignoring those another transaction stored meanwhile."""
         if not rows:
             return
@@ -174,36 +182,34 @@ class ServiceRouteLeg(models.Model):
         )
 
     @api.model
-    def _service_osrm_table(self, url, points, pairs=None):
+    def _osrm_table(self, url, points, pairs=None):
         """``{(a, b): (km, minutes)}`` from OSRM's table service, or None on
         an error (logged: the caller falls back to the estimate). Beyond the
         server's 100 places, one request per block of places holding wanted
         ``pairs``."""
         if len(points) <= OSRM_MAX_PLACES:
-            return self._service_osrm_request(url, points)
+            return self._osrm_request(url, points)
         half = OSRM_MAX_PLACES // 2
         chunks = [points[i : i + half] for i in range(0, len(points), half)]
-        chunk_of = {p: k for k, chunk in enumerate(chunks) for p in chunk}
-        blocks = sorted(
-            {
-                tuple(sorted((chunk_of[a], chunk_of[b])))
-                for a, b in (
-                    pairs or ((a, b) for a in points for b in points if a != b)
-                )
-            }
-        )
         result = {}
-        for i, j in blocks:
-            part = self._service_osrm_request(
-                url, chunks[i] + (chunks[j] if j != i else [])
-            )
+        for i, j in self._get_osrm_blocks(chunks, pairs):
+            part = self._osrm_request(url, chunks[i] + (chunks[j] if j != i else []))
             if part is None:
                 return result or None
             result.update(part)
         return result
 
     @api.model
-    def _service_osrm_request(self, url, points):
+    def _get_osrm_blocks(self, chunks, pairs=None):
+        """The pairs ``(i, j)`` of chunks of places (i <= j) that hold wanted
+        ``pairs`` (default: every pair of places)."""
+        chunk_of = {p: k for k, chunk in enumerate(chunks) for p in chunk}
+        if not pairs:
+            pairs = [(a, b) for a in chunk_of for b in chunk_of if a != b]
+        return sorted({tuple(sorted((chunk_of[a], chunk_of[b]))) for a, b in pairs})
+
+    @api.model
+    def _osrm_request(self, url, points):
         coordinates = ";".join(
             f"{lon:.{PRECISION}f},{lat:.{PRECISION}f}" for lat, lon in points
         )
@@ -217,11 +223,16 @@ class ServiceRouteLeg(models.Model):
             data = response.json()
             if data.get("code") != "Ok":
                 raise ValueError(data.get("message") or data.get("code"))
-            distances = data["distances"]
-            durations = data["durations"]
+            table = (data["distances"], data["durations"])
         except (requests.RequestException, ValueError, KeyError, TypeError) as error:
             _logger.warning("OSRM table request to %s failed: %s", url, error)
             return None
+        return self._get_osrm_legs_of_table(points, *table)
+
+    @api.model
+    def _get_osrm_legs_of_table(self, points, distances, durations):
+        """``{(a, b): (km, minutes)}`` of OSRM's table of these points (metres
+        and seconds, None where there is no road)."""
         result = {}
         for i, a in enumerate(points):
             for j, b in enumerate(points):

@@ -96,27 +96,42 @@ def solve(vehicles, jobs, matrix, allow_reassign=False, time_limit=1.0):
     :return: (list of Route, set of dropped job indexes) or None when
         OR-Tools finds no solution
     """
-    # imported here: the add-on loads without it, Optimise Route says so
-    from ortools.constraint_solver import (  # noqa: PLC0415
-        pywrapcp,
-        routing_enums_pb2,
-    )
-
-    n_vehicles = len(vehicles)
     # nodes: one start and one end per vehicle, then the jobs
     places = [v.start for v in vehicles] + [v.end for v in vehicles]
     places += [job.place for job in jobs]
-    service = [0] * (2 * n_vehicles) + [job.duration for job in jobs]
-    n_nodes = len(places)
-    first_job = 2 * n_vehicles
+    service = [0] * (2 * len(vehicles)) + [job.duration for job in jobs]
+    manager, routing = _routing_model(len(places), len(vehicles))
+    time = _add_costs(routing, manager, _cost_tables(places, matrix), service)
+    service_of_index = [
+        service[manager.IndexToNode(index)] for index in range(routing.Size())
+    ]
+    _constrain_vehicles(routing, time, vehicles, jobs, service_of_index)
+    _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign)
+    solution = routing.SolveWithParameters(_search_parameters(time_limit))
+    if not solution:
+        return None
+    routes = _read_routes(routing, manager, time, solution, len(vehicles))
+    visited = {j for route in routes for j, _t in route.visits}
+    return routes, {j for j in range(len(jobs)) if j not in visited}
+
+
+def _routing_model(n_nodes, n_vehicles):
+    """OR-Tools' index manager and model: vehicle ``v`` starts at node
+    ``v`` and ends at node ``n_vehicles + v``."""
+    # imported here: the add-on loads without it, Optimise Route says so
+    from ortools.constraint_solver import pywrapcp  # noqa: PLC0415
+
     manager = pywrapcp.RoutingIndexManager(
         n_nodes,
         n_vehicles,
         list(range(n_vehicles)),
         list(range(n_vehicles, 2 * n_vehicles)),
     )
-    routing = pywrapcp.RoutingModel(manager)
+    return manager, pywrapcp.RoutingModel(manager)
 
+
+def _cost_tables(places, matrix):
+    """Integer metres and minutes between every two nodes."""
     metres = {}
     minutes = {}
     for i, a in enumerate(places):
@@ -124,6 +139,13 @@ def solve(vehicles, jobs, matrix, allow_reassign=False, time_limit=1.0):
             km, mins = _place_cost(matrix, a, b)
             metres[i, j] = int(round(km * 1000))
             minutes[i, j] = int(round(mins))
+    return metres, minutes
+
+
+def _add_costs(routing, manager, tables, service):
+    """Driving metres as the cost, and the time dimension (driving plus the
+    time spent at the previous node), which it returns."""
+    metres, minutes = tables
 
     def distance_callback(from_index, to_index):
         return metres[manager.IndexToNode(from_index), manager.IndexToNode(to_index)]
@@ -137,17 +159,16 @@ def solve(vehicles, jobs, matrix, allow_reassign=False, time_limit=1.0):
     routing.SetArcCostEvaluatorOfAllVehicles(distance_index)
     time_index = routing.RegisterTransitCallback(time_callback)
     routing.AddDimension(time_index, HORIZON, HORIZON, False, "Time")
-    time = routing.GetDimensionOrDie("Time")
+    return routing.GetDimensionOrDie("Time")
 
-    service_of_index = [
-        service[manager.IndexToNode(index)] for index in range(routing.Size())
-    ]
-    _constrain_vehicles(routing, time, vehicles, jobs, service_of_index)
-    _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign)
 
-    for v in range(n_vehicles):
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+def _search_parameters(time_limit):
+    """Cheapest arc first, then guided local search for ``time_limit``
+    seconds."""
+    from ortools.constraint_solver import (  # noqa: PLC0415
+        pywrapcp,
+        routing_enums_pb2,
+    )
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
@@ -157,22 +178,21 @@ def solve(vehicles, jobs, matrix, allow_reassign=False, time_limit=1.0):
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     params.time_limit.FromMilliseconds(max(50, int(time_limit * 1000)))
-    solution = routing.SolveWithParameters(params)
-    if not solution:
-        return None
+    return params
+
+
+def _read_routes(routing, manager, time, solution, n_vehicles):
+    """The route of each vehicle in a solution."""
     routes = []
-    dropped = set()
     for v in range(n_vehicles):
         route = Route(v)
         index = solution.Value(routing.NextVar(routing.Start(v)))
         while not routing.IsEnd(index):
-            j = manager.IndexToNode(index) - first_job
+            j = manager.IndexToNode(index) - 2 * n_vehicles
             route.visits.append((j, solution.Min(time.CumulVar(index))))
             index = solution.Value(routing.NextVar(index))
         routes.append(route)
-    visited = {j for route in routes for j, _t in route.visits}
-    dropped = {j for j in range(len(jobs)) if j not in visited}
-    return routes, dropped
+    return routes
 
 
 def _constrain_vehicles(routing, time, vehicles, jobs, service_of_index):
@@ -184,46 +204,65 @@ def _constrain_vehicles(routing, time, vehicles, jobs, service_of_index):
         day_to = max([free[-1][1]] + [job.start + job.duration for job in fixed])
         time.CumulVar(routing.Start(v)).SetRange(day_from, HORIZON)
         time.CumulVar(routing.End(v)).SetRange(0, day_to + _home_margin(fixed))
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
         # leaves (and breaks of the working time) not taken by a fixed job
         gaps = subtract(
             [(b, c) for (_a, b), (c, _d) in zip(free, free[1:], strict=False)],
             [(job.start, job.start + job.duration) for job in fixed],
         )
         if gaps:
-            intervals = [
-                routing.solver().FixedDurationIntervalVar(
-                    b, b, c - b, False, f"gap {v} {b}"
-                )
-                for b, c in gaps
-            ]
-            time.SetBreakIntervalsOfVehicle(intervals, v, service_of_index)
+            _add_breaks(routing, time, v, gaps, service_of_index)
+
+
+def _add_breaks(routing, time, v, gaps, service_of_index):
+    """The ``v``-th vehicle neither drives nor works in these gaps."""
+    intervals = [
+        routing.solver().FixedDurationIntervalVar(b, b, c - b, False, f"gap {v} {b}")
+        for b, c in gaps
+    ]
+    time.SetBreakIntervalsOfVehicle(intervals, v, service_of_index)
 
 
 def _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign):
     """Who may do each job and when it may start."""
     for j, job in enumerate(jobs):
         index = manager.NodeToIndex(2 * len(vehicles) + j)
-        cumul = time.CumulVar(index)
         allowed = candidates(vehicles, job, allow_reassign)
-        routing.VehicleVar(index).SetValues(
-            [-1] + allowed if not job.fixed else allowed
-        )
         if job.fixed:
-            cumul.SetMin(job.start)
-            time.SetCumulVarSoftUpperBound(index, job.start, LATE_PENALTY)
-            continue
-        low, high = _job_bounds(vehicles, job, allowed)
-        if low > high:
-            high = low  # cannot fit: the disjunction drops it
-        cumul.SetRange(low, high)
-        if len(allowed) == 1:
-            # outside the free intervals of its only technician
-            free = vehicles[allowed[0]].free
-            for (_a, b), (c, _d) in zip(free, free[1:], strict=False):
-                gap_from, gap_to = b - job.duration + 1, c - 1
-                if gap_from <= gap_to and low <= gap_to and gap_from <= high:
-                    cumul.RemoveInterval(max(gap_from, low), min(gap_to, high))
-        routing.AddDisjunction([index], DROP_PENALTY)
+            routing.VehicleVar(index).SetValues(allowed)
+            _constrain_fixed_job(time, index, job)
+        else:
+            routing.VehicleVar(index).SetValues([-1] + allowed)
+            _constrain_movable_job(time.CumulVar(index), vehicles, job, allowed)
+            routing.AddDisjunction([index], DROP_PENALTY)
+
+
+def _constrain_fixed_job(time, index, job):
+    """A fixed job starts at its time, late at a cost."""
+    time.CumulVar(index).SetMin(job.start)
+    time.SetCumulVarSoftUpperBound(index, job.start, LATE_PENALTY)
+
+
+def _constrain_movable_job(cumul, vehicles, job, allowed):
+    """A movable job starts in its window, in its technicians' working time."""
+    low, high = _job_bounds(vehicles, job, allowed)
+    if low > high:
+        high = low  # cannot fit: the disjunction drops it
+    cumul.SetRange(low, high)
+    if len(allowed) == 1:
+        # outside the free intervals of its only technician
+        _remove_gaps(cumul, vehicles[allowed[0]].free, job.duration, (low, high))
+
+
+def _remove_gaps(cumul, free, duration, bounds):
+    """A job of ``duration`` starts in none of the gaps between the free
+    intervals (inside its ``bounds``)."""
+    low, high = bounds
+    for (_a, b), (c, _d) in zip(free, free[1:], strict=False):
+        gap_from, gap_to = b - duration + 1, c - 1
+        if gap_from <= gap_to and low <= gap_to and gap_from <= high:
+            cumul.RemoveInterval(max(gap_from, low), min(gap_to, high))
 
 
 def subtract(intervals, holes):
@@ -249,16 +288,8 @@ def _home_margin(fixed):
 
 def _job_bounds(vehicles, job, allowed):
     """Earliest and latest start of a movable job on any of its technicians."""
-    low = (
-        min(vehicles[v].free[0][0] for v in allowed if vehicles[v].free)
-        if any(vehicles[v].free for v in allowed)
-        else 0
-    )
-    high = (
-        max(vehicles[v].free[-1][1] for v in allowed if vehicles[v].free) - job.duration
-        if any(vehicles[v].free for v in allowed)
-        else -1
-    )
+    low, last = _free_span(vehicles, allowed)
+    high = last - job.duration if last is not None else -1
     earliest, latest = job.window
     if earliest is not None:
         low = max(low, earliest)
@@ -267,42 +298,63 @@ def _job_bounds(vehicles, job, allowed):
     return low, high
 
 
+def _free_span(vehicles, allowed):
+    """First and last free minute of these technicians, or (0, None) when
+    none of them has free time."""
+    frees = [vehicles[v].free for v in allowed if vehicles[v].free]
+    if not frees:
+        return 0, None
+    return min(free[0][0] for free in frees), max(free[-1][1] for free in frees)
+
+
 def round_routes(vehicles, jobs, matrix, routes, step=5):
     """Start times rounded up to ``step`` minutes when the route stays
     feasible (windows, free time, fixed jobs), else as the solver gave them."""
-
-    def ceil(value):
-        return value if value % step == 0 else value + step - value % step
-
     result = []
     for route in routes:
-        vehicle = vehicles[route.vehicle]
-        rounded = []
-        place = vehicle.start
-        clock = None  # when the technician may leave the previous stop
-        for j, start in route.visits:
-            job = jobs[j]
-            arrival = None
-            if clock is not None:
-                arrival = clock + int(round(_place_cost(matrix, place, job.place)[1]))
-            if job.fixed:
-                new = max(start, job.start)
-                if arrival is not None and arrival > new:
-                    break
-            else:
-                new = ceil(max(start, arrival or 0))
-                latest = job.window[1]
-                if (latest is not None and new > latest) or not _inside(
-                    vehicle.free, new, new + job.duration
-                ):
-                    break
-            rounded.append((j, new))
-            clock = new + job.duration
-            if job.place is not None:
-                place = job.place
-        feasible = len(rounded) == len(route.visits)
-        result.append(Route(route.vehicle, rounded if feasible else list(route.visits)))
+        rounded = _round_visits(vehicles[route.vehicle], jobs, matrix, route, step)
+        result.append(Route(route.vehicle, rounded or list(route.visits)))
     return result
+
+
+def _round_visits(vehicle, jobs, matrix, route, step):
+    """The visits of a route with their starts rounded up, or None when one
+    of them would break the route."""
+    rounded = []
+    place = vehicle.start
+    clock = None  # when the technician may leave the previous stop
+    for j, start in route.visits:
+        job = jobs[j]
+        arrival = None
+        if clock is not None:
+            arrival = clock + _drive(matrix, place, job.place)
+        new = _rounded_start(vehicle, job, start, arrival, step)
+        if new is None:
+            return None
+        rounded.append((j, new))
+        clock = new + job.duration
+        if job.place is not None:
+            place = job.place
+    return rounded
+
+
+def _rounded_start(vehicle, job, start, arrival, step):
+    """The rounded start of a visit (a fixed job's own), or None when it
+    breaks the job's window, the free time or the drive to it."""
+    if job.fixed:
+        new = max(start, job.start)
+        return None if arrival is not None and arrival > new else new
+    new = _ceil(max(start, arrival or 0), step)
+    latest = job.window[1]
+    if (latest is not None and new > latest) or not _inside(
+        vehicle.free, new, new + job.duration
+    ):
+        return None
+    return new
+
+
+def _ceil(value, step):
+    return value if value % step == 0 else value + step - value % step
 
 
 def violations(vehicle, jobs, matrix, visits):
@@ -313,22 +365,32 @@ def violations(vehicle, jobs, matrix, visits):
     clock = None
     for j, start in visits:
         job = jobs[j]
-        earliest, latest = job.window
         if not job.fixed:
-            if (earliest is not None and start < earliest) or (
-                latest is not None and start > latest
-            ):
-                problems.append((job.key, "window"))
-            if not _inside(vehicle.free, start, start + job.duration):
-                problems.append((job.key, "working time"))
-        if clock is not None:
-            arrival = clock + int(round(_place_cost(matrix, place, job.place)[1]))
-            if arrival > start:
-                problems.append((job.key, "travel"))
+            problems += _visit_problems(vehicle, job, start)
+        if clock is not None and clock + _drive(matrix, place, job.place) > start:
+            problems.append((job.key, "travel"))
         clock = start + job.duration
         if job.place is not None:
             place = job.place
     return problems
+
+
+def _visit_problems(vehicle, job, start):
+    """What a movable job's start breaks: its window, the working time."""
+    problems = []
+    earliest, latest = job.window
+    if (earliest is not None and start < earliest) or (
+        latest is not None and start > latest
+    ):
+        problems.append((job.key, "window"))
+    if not _inside(vehicle.free, start, start + job.duration):
+        problems.append((job.key, "working time"))
+    return problems
+
+
+def _drive(matrix, a, b):
+    """Whole minutes of driving from place ``a`` to place ``b``."""
+    return int(round(_place_cost(matrix, a, b)[1]))
 
 
 def _inside(free, start, stop):

@@ -88,7 +88,7 @@ class ServiceWorkDay(models.Model):
         return (
             self.env["service.intervention"]
             .sudo()
-            ._service_route_compute(day_keys, with_totals=True)[1]
+            ._route_compute(day_keys, with_totals=True)[1]
         )
 
     @api.model

@@ -246,7 +246,7 @@ class TestRouteOptimize(RouteCommon):
         with self.assertRaisesRegex(AccessError, "dispatcher"):
             jobs.search([]).action_service_route_optimize()
         with self.assertRaisesRegex(AccessError, "dispatcher"):
-            jobs._service_route_optimize(MONDAY.date(), self.technician)
+            jobs._route_optimize(MONDAY.date(), self.technician)
         with self.assertRaises(AccessError):
             self.env["service.route.optimize"].with_user(self.user_technician).create(
                 {"date": MONDAY.date()}

@@ -167,7 +167,7 @@ class TestRouteLegs(RouteCommon):
     def test_estimate_without_osrm_sends_no_request(self):
         Leg = self.env["service.route.leg"]
         with patch(OSRM) as get:
-            matrix = Leg._service_matrix(self._points(), self.company)
+            matrix = Leg._matrix(self._points(), self.company)
         get.assert_not_called()
         a, b, __ = self._points()
         km, minutes = matrix[a, b]
@@ -175,9 +175,7 @@ class TestRouteLegs(RouteCommon):
         self.assertAlmostEqual(km, 5.16, delta=0.05)
         self.assertAlmostEqual(minutes, km / 50 * 60)
         self.company.service_route_speed_kmh = 25.0
-        self.assertAlmostEqual(
-            Leg._service_matrix([a, b], self.company)[a, b][1], minutes * 2
-        )
+        self.assertAlmostEqual(Leg._matrix([a, b], self.company)[a, b][1], minutes * 2)
         self.assertEqual(matrix[a, a], (0.0, 0.0))
 
     def test_osrm_table_once_then_cached(self):
@@ -190,7 +188,7 @@ class TestRouteLegs(RouteCommon):
         }
         Leg = self.env["service.route.leg"]
         with patch(OSRM, return_value=response(200, table)) as get:
-            matrix = Leg._service_matrix(points, self.company)
+            matrix = Leg._matrix(points, self.company)
         self.assertEqual(get.call_count, 1)
         url = get.call_args.args[0]
         self.assertTrue(
@@ -201,7 +199,7 @@ class TestRouteLegs(RouteCommon):
         self.assertEqual(matrix[points[2], points[0]], (12.1, 850 / 60))
         self.assertEqual(Leg.search_count([("source", "=", "osrm")]), 6)
         with patch(OSRM) as get:
-            again = Leg._service_matrix(points, self.company)
+            again = Leg._matrix(points, self.company)
         get.assert_not_called()
         self.assertEqual(again[points[0], points[1]], (6.0, 7.0))
 
@@ -218,9 +216,7 @@ class TestRouteLegs(RouteCommon):
         # a route through the 120 places: its 119 legs
         legs = list(zip(points, points[1:], strict=False))
         with patch(OSRM, side_effect=table) as get:
-            matrix = self.env["service.route.leg"]._service_matrix(
-                [], self.company, pairs=legs
-            )
+            matrix = self.env["service.route.leg"]._matrix([], self.company, pairs=legs)
         # blocks of 50 places, only those holding legs: 0-0, 0-1, 1-1, 1-2, 2-2
         self.assertEqual(get.call_count, 5)
         self.assertEqual({matrix[leg][0] for leg in legs}, {1.0})
@@ -230,11 +226,11 @@ class TestRouteLegs(RouteCommon):
         a, b, __ = self._points()
         Leg = self.env["service.route.leg"]
         with patch(OSRM, side_effect=requests.ConnectionError("down")):
-            matrix = Leg._service_matrix([a, b], self.company)
+            matrix = Leg._matrix([a, b], self.company)
         self.assertAlmostEqual(matrix[a, b][0], haversine_km(a, b) * 1.3)
         self.assertFalse(Leg.search_count([("source", "=", "osrm")]))
         with patch(OSRM, return_value=response(500, {})):
-            matrix = Leg._service_matrix([a, b], self.company)
+            matrix = Leg._matrix([a, b], self.company)
         self.assertAlmostEqual(matrix[a, b][0], haversine_km(a, b) * 1.3)
 
 

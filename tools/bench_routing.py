@@ -11,7 +11,7 @@ Distances are the add-on's estimate (straight line x 1.3 at 50 km/h).
     (a) the order as entered (by the start times the dispatcher typed:
         windows' and pins' times, the other jobs anywhere in the day),
     (b) nearest neighbour from home (windows ignored),
-    (c) Optimise Route: ``service.intervention._service_route_optimize`` on
+    (c) Optimise Route: ``service.intervention._route_optimize`` on
         the day built in the database (each technician's jobs, partners with
         their coordinates, a calendar), as the admin user; checked for
         violated windows, working hours and drives (``violations``).
@@ -374,7 +374,7 @@ def run(env, args):
         a = [inst.km(inst.typed_order()) for inst in instances]
         b = [inst.km(inst.nn_order) for inst in instances]
         employees, __ = build_day(env, instances, f"RB{seed}")
-        optimise = user_env["service.intervention"]._service_route_optimize
+        optimise = user_env["service.intervention"]._route_optimize
         one_s, __, __ = timed(env, lambda e=employees, o=optimise: o(DAY, e[:1]))
         all_s, __, plan = timed(env, lambda e=employees, o=optimise: o(DAY, e))
         lines = {line["employee_id"]: line for line in plan["lines"]}

@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
+from ..models.service_document_mixin import reopen_wizard
 from ..models.service_write_policy_mixin import ANYONE
 
 
@@ -72,24 +73,14 @@ class ServiceRouteOptimize(models.TransientModel):
 
     @api.model
     def default_get(self, fields_list):
-        self.env["service.intervention"]._service_route_check_dispatcher()
+        self.env["service.intervention"]._route_check_dispatcher()
         return super().default_get(fields_list)
-
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-        }
 
     def action_compute(self):
         self.ensure_one()
         Intervention = self.env["service.intervention"]
-        Intervention._service_route_check_dispatcher()
-        plan = Intervention._service_route_optimize(
+        Intervention._route_check_dispatcher()
+        plan = Intervention._route_optimize(
             self.date, self.employee_ids, allow_reassign=self.allow_reassign
         )
         self.write(
@@ -100,13 +91,13 @@ class ServiceRouteOptimize(models.TransientModel):
                 + [Command.create(values) for values in plan["lines"]],
             }
         )
-        return self._reopen()
+        return reopen_wizard(self, name=self.env._("Optimise Route"))
 
     def action_apply(self):
         self.ensure_one()
         Intervention = self.env["service.intervention"]
-        Intervention._service_route_check_dispatcher()
+        Intervention._route_check_dispatcher()
         if self.state != "computed":
             raise UserError(self.env._("Compute the routes before applying them."))
-        Intervention._service_route_apply(self.proposal or {})
+        Intervention._route_apply(self.proposal or {})
         return {"type": "ir.actions.act_window_close"}

@@ -20,8 +20,12 @@ class ServiceRouteOptimizeLine(models.TransientModel):
     moved_count = fields.Integer(string="Jobs Moved", readonly=True)
     km_before = fields.Float(digits=(16, 1), readonly=True)
     km_after = fields.Float(digits=(16, 1), readonly=True)
-    minutes_before = fields.Float(string="Driving Before (min)", readonly=True)
-    minutes_after = fields.Float(string="Driving After (min)", readonly=True)
+    minutes_before = fields.Float(
+        string="Driving Before (min)", digits=(16, 0), readonly=True
+    )
+    minutes_after = fields.Float(
+        string="Driving After (min)", digits=(16, 0), readonly=True
+    )
     km_saved = fields.Float(digits=(16, 1), compute="_compute_km_saved")
     note = fields.Char(readonly=True)
 
