@@ -617,13 +617,14 @@ class ServiceContract(models.Model):
     def _unlink_except_history(self):
         for contract in self:
             if contract.sudo().invoice_ids or contract._has_interventions():
-                raise UserError(
-                    self.env._(
-                        "Contract %(name)s has invoices or interventions: archive "
-                        "it instead of deleting it.",
-                        name=contract.name,
-                    )
-                )
+                raise UserError(contract._get_unlink_history_error())
+
+    def _get_unlink_history_error(self):
+        return self.env._(
+            "Contract %(name)s has invoices or interventions: archive it "
+            "instead of deleting it.",
+            name=self.name,
+        )
 
     # ------------------------------------------------------------------
     # Actions
