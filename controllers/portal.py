@@ -30,6 +30,12 @@ REQUEST_FILE_TYPES = {
 # the whole request body: the files, the text and some room for the form
 REQUEST_MAX_BODY = REQUEST_MAX_FILES * REQUEST_MAX_FILE_SIZE + 1024 * 1024
 
+# the counters of the portal home: (counter, model)
+HOME_COUNTERS = (
+    ("service_contract_count", "service.contract"),
+    ("service_intervention_count", "service.intervention"),
+    ("service_lot_count", "stock.lot"),
+)
 REPORTS = {
     "service.contract": "service_management.action_report_service_contract",
     "service.intervention": "service_management.action_report_service_intervention",
@@ -51,18 +57,17 @@ class ServicePortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        for counter, model in (
-            ("service_contract_count", "service.contract"),
-            ("service_intervention_count", "service.intervention"),
-            ("service_lot_count", "stock.lot"),
-        ):
+        for counter, model in HOME_COUNTERS:
             if counter in counters:
-                values[counter] = (
-                    request.env[model].search_count(self._service_domain(model))
-                    if request.env[model].has_access("read")
-                    else 0
-                )
+                values[counter] = self._service_count(model)
         return values
+
+    def _service_count(self, model):
+        """The customer's records of ``model`` (0 without read access)."""
+        Model = request.env[model]
+        if not Model.has_access("read"):
+            return 0
+        return Model.search_count(self._service_domain(model))
 
     # ------------------------------------------------------------------
     # Helpers
@@ -135,18 +140,25 @@ class ServicePortal(CustomerPortal):
 
     def _service_searchbar_inputs(self, model):
         if model == "stock.lot":
-            inputs = {
-                "all": request.env._("Serial or product"),
-                "serial": request.env._("Serial number"),
-                "product": request.env._("Product"),
-            }
+            inputs = self._service_lot_inputs()
         else:
-            inputs = {
-                "all": request.env._("Reference or serial"),
-                "name": request.env._("Reference"),
-                "serial": request.env._("Serial number"),
-            }
+            inputs = self._service_document_inputs()
         return {key: {"input": key, "label": label} for key, label in inputs.items()}
+
+    def _service_lot_inputs(self):
+        return {
+            "all": request.env._("Serial or product"),
+            "serial": request.env._("Serial number"),
+            "product": request.env._("Product"),
+        }
+
+    def _service_document_inputs(self):
+        """Search fields of the contracts and interventions."""
+        return {
+            "all": request.env._("Reference or serial"),
+            "name": request.env._("Reference"),
+            "serial": request.env._("Serial number"),
+        }
 
     def _service_search_domain(self, model, search_in, search):
         domains = []
@@ -542,12 +554,13 @@ class ServicePortal(CustomerPortal):
         if not description:
             return [request.env._("Describe the problem, please.")]
         if len(description) > REQUEST_MAX_CHARS:
-            return [
-                request.env._(
-                    "The description is too long (%(count)s characters): shorten "
-                    "it to %(max)s characters at most.",
-                    count=len(description),
-                    max=REQUEST_MAX_CHARS,
-                )
-            ]
+            return [self._service_too_long_error(len(description))]
         return []
+
+    def _service_too_long_error(self, count):
+        return request.env._(
+            "The description is too long (%(count)s characters): shorten "
+            "it to %(max)s characters at most.",
+            count=count,
+            max=REQUEST_MAX_CHARS,
+        )

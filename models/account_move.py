@@ -66,15 +66,19 @@ class AccountMove(models.Model):
             move.service_intervention_count = len(interventions)
 
     def write(self, vals):
-        released = self.browse()
-        if vals.get("state") == "cancel":
-            # any invoice user may cancel: the contract link is read as admin
-            released = self.sudo().filtered(
-                lambda m: m.service_contract_id and m.state != "cancel"
-            )
+        released = self._service_released_by(vals)
         result = super().write(vals)
         released.with_env(self.env)._service_release_periods()
         return result
+
+    def _service_released_by(self, vals):
+        """The contract invoices ``vals`` cancels: their periods are due again."""
+        if vals.get("state") != "cancel":
+            return self.browse()
+        # any invoice user may cancel: the contract link is read as admin
+        return self.sudo().filtered(
+            lambda m: m.service_contract_id and m.state != "cancel"
+        )
 
     @api.ondelete(at_uninstall=False)
     def _service_unlink_release_periods(self):

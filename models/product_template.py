@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -95,22 +97,21 @@ class ProductTemplate(models.Model):
     )
 
     def _compute_service_installed_count(self):
-        counts = dict(
-            self.env["stock.lot"]._read_group(
-                [
-                    ("product_id.product_tmpl_id", "in", self.ids),
-                    ("service_partner_id", "!=", False),
-                ],
-                ["product_id"],
-                ["__count"],
-            )
-        )
+        counts = defaultdict(int)
+        for product, count in self._get_service_installed_groups():
+            counts[product.product_tmpl_id] += count
         for template in self:
-            template.service_installed_count = sum(
-                count
-                for product, count in counts.items()
-                if product.product_tmpl_id == template
-            )
+            template.service_installed_count = counts[template]
+
+    def _get_service_installed_groups(self):
+        return self.env["stock.lot"]._read_group(
+            [
+                ("product_id.product_tmpl_id", "in", self.ids),
+                ("service_partner_id", "!=", False),
+            ],
+            ["product_id"],
+            ["__count"],
+        )
 
     @api.constrains(
         "service_contract_product",
@@ -120,32 +121,35 @@ class ProductTemplate(models.Model):
     def _check_service_contract_settings(self):
         for template in self.filtered("service_contract_product"):
             if template.service_recurring_interval_number <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "'%(product)s' creates service contracts: it must be "
-                        "invoiced every 1 or more periods.",
-                        product=template.display_name,
-                    )
-                )
+                raise ValidationError(template._get_service_interval_error())
             if template.service_contract_duration_months < 0:
-                raise ValidationError(
-                    self.env._(
-                        "'%(product)s': the contract duration cannot be negative.",
-                        product=template.display_name,
-                    )
-                )
+                raise ValidationError(template._get_service_duration_error())
+
+    def _get_service_interval_error(self):
+        return self.env._(
+            "'%(product)s' creates service contracts: it must be "
+            "invoiced every 1 or more periods.",
+            product=self.display_name,
+        )
+
+    def _get_service_duration_error(self):
+        return self.env._(
+            "'%(product)s': the contract duration cannot be negative.",
+            product=self.display_name,
+        )
 
     @api.constrains("service_warranty_months")
     def _check_service_warranty_months(self):
         for template in self:
             if template.service_warranty_months < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The warranty of '%(product)s' cannot be negative: enter "
-                        "a number of months, or 0 for no warranty.",
-                        product=template.display_name,
-                    )
-                )
+                raise ValidationError(template._get_service_warranty_error())
+
+    def _get_service_warranty_error(self):
+        return self.env._(
+            "The warranty of '%(product)s' cannot be negative: enter "
+            "a number of months, or 0 for no warranty.",
+            product=self.display_name,
+        )
 
     def action_view_service_installed_base(self):
         self.ensure_one()

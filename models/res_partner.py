@@ -75,21 +75,22 @@ class ResPartner(models.Model):
     )
 
     def _service_counts(self, model, customer_path):
-        """{partner: number of ``model`` records held by its customer}, one
-        query for all partners of ``self``.
+        """{partner: number of ``model`` records held by its customer (the
+        commercial partner at ``customer_path``)}, one query for all: its
+        contacts and addresses show the same count."""
+        counts = self._service_customer_counts(model, customer_path)
+        return {
+            partner: counts.get(partner.commercial_partner_id, 0) for partner in self
+        }
 
-        Records belong to the customer (commercial partner) found at
-        ``customer_path``: its contacts and addresses show the same count.
-        """
+    def _service_customer_counts(self, model, customer_path):
+        """{customer: number of its ``model`` records} of these partners."""
         customers = self.commercial_partner_id
-        counts = dict(
+        return dict(
             self.env[model]._read_group(
                 [(customer_path, "in", customers.ids)], [customer_path], ["__count"]
             )
         )
-        return {
-            partner: counts.get(partner.commercial_partner_id, 0) for partner in self
-        }
 
     def _compute_service_lot_count(self):
         # a serial's customer is a commercial partner already
@@ -277,29 +278,35 @@ class ResPartner(models.Model):
         was not found (the scheduled action waits before trying again) with
         a note."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
         if status == "ok":
-            self.sudo().write(
-                {
-                    "partner_latitude": place[0],
-                    "partner_longitude": place[1],
-                    "date_localization": today,
-                }
-            )
+            self.sudo().write(self._prepare_service_place(place))
         elif status == "not_found":
-            self.sudo().write({"date_localization": today})
-            self._service_note_not_found()
+            self._service_mark_not_found()
+
+    def _prepare_service_place(self, place):
+        """Values of a partner placed today at ``place`` (lat, lon)."""
+        return {
+            "partner_latitude": place[0],
+            "partner_longitude": place[1],
+            "date_localization": fields.Date.context_today(self),
+        }
+
+    def _service_mark_not_found(self):
+        """Keep the day the address was not found, with a note."""
+        self.ensure_one()
+        self.sudo().write({"date_localization": fields.Date.context_today(self)})
+        self._service_note_not_found()
 
     def _service_note_not_found(self):
         self.ensure_one()
-        self.sudo().message_post(
-            body=Markup("<p>%s</p>")
-            % self.env._(
-                "The address “%(address)s” was not found on the map: "
-                "correct it, or type the latitude and longitude.",
-                address=self._service_address_query(),
-            ),
-            subtype_xmlid="mail.mt_note",
+        body = Markup("<p>%s</p>") % self._service_not_found_text()
+        self.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def _service_not_found_text(self):
+        return self.env._(
+            "The address “%(address)s” was not found on the map: "
+            "correct it, or type the latitude and longitude.",
+            address=self._service_address_query(),
         )
 
     def action_service_geocode(self):
@@ -343,13 +350,18 @@ class ResPartner(models.Model):
         start and end places that have no coordinates (and were not tried
         in the last days)."""
         today = today or fields.Date.context_today(self)
-        partners = (
+        partners = self._service_places_needed(today)
+        retry = today - timedelta(days=GEOCODE_RETRY_DAYS)
+        return partners.filtered(lambda p: p._service_needs_geocode(retry))
+
+    @api.model
+    def _service_places_needed(self, today):
+        """The partners the routes of the next days start, stop or end at."""
+        return (
             self._service_job_sites_to_geocode(today)
             | self._service_route_places_to_geocode()
             | self.env["res.company"].sudo().search([("active", "=", True)]).partner_id
         )
-        retry = today - timedelta(days=GEOCODE_RETRY_DAYS)
-        return partners.filtered(lambda p: p._service_needs_geocode(retry))
 
     def _service_needs_geocode(self, retry):
         """This partner has an address but no place, and was not tried
@@ -365,14 +377,9 @@ class ResPartner(models.Model):
     @api.model
     def _service_job_sites_to_geocode(self, today):
         """Sites of the open jobs of the next days (or not planned yet)."""
-        jobs = (
-            self.env["service.intervention"]
-            .sudo()
-            .search_fetch(
-                self._service_geocode_jobs_domain(today),
-                ["partner_id", "partner_shipping_id"],
-            )
-        )
+        domain = self._service_geocode_jobs_domain(today)
+        Intervention = self.env["service.intervention"].sudo()
+        jobs = Intervention.search_fetch(domain, ["partner_id", "partner_shipping_id"])
         return (
             jobs.partner_shipping_id
             | jobs.filtered(lambda j: not j.partner_shipping_id).partner_id

@@ -162,14 +162,18 @@ class SaleOrder(models.Model):
         """(start, end) of a contract of ``duration`` months (0: no end) sold
         by the order: from the delivery date, else the order date."""
         self.ensure_one()
-        date_start = fields.Date.to_date(
+        date_start = self._service_contract_start()
+        if not duration:
+            return date_start, False
+        return date_start, date_start + relativedelta(months=duration, days=-1)
+
+    def _service_contract_start(self):
+        """The local day of the delivery date, else of the order date."""
+        return fields.Date.to_date(
             fields.Datetime.context_timestamp(
                 self, self.commitment_date or self.date_order
             )
         )
-        if not duration:
-            return date_start, False
-        return date_start, date_start + relativedelta(months=duration, days=-1)
 
     def _service_prepare_allowance_values(self, lines):
         """Prepaid hours, included visits and response times the sold

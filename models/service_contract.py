@@ -392,17 +392,19 @@ class ServiceContract(models.Model):
     @api.depends("partner_id", "partner_shipping_id", "company_id")
     def _compute_fiscal_position_id(self):
         for contract in self:
-            if not contract.partner_id:
-                contract.fiscal_position_id = False
-                continue
-            contract.fiscal_position_id = (
-                self.env["account.fiscal.position"]
-                .with_company(contract.company_id)
-                ._get_fiscal_position(
-                    contract.partner_invoice_id or contract.partner_id,
-                    delivery=contract.partner_shipping_id,
-                )
-            )
+            contract.fiscal_position_id = contract._get_invoice_fiscal_position()
+
+    def _get_invoice_fiscal_position(self):
+        """The fiscal position of the customer's invoices (none without one)."""
+        FiscalPosition = self.env["account.fiscal.position"].with_company(
+            self.company_id
+        )
+        if not self.partner_id:
+            return FiscalPosition
+        return FiscalPosition._get_fiscal_position(
+            self.partner_invoice_id or self.partner_id,
+            delivery=self.partner_shipping_id,
+        )
 
     @api.depends("partner_id", "company_id")
     def _compute_payment_term_id(self):
@@ -428,13 +430,16 @@ class ServiceContract(models.Model):
         for contract in self:
             amount = sum(contract.line_ids.mapped("price_subtotal"))
             contract.amount_untaxed = amount
-            months = contract.recurring_interval_number * MONTHS_PER_UNIT.get(
-                contract.recurring_interval_type, 1.0
-            )
-            billed = contract.billing_method == "flat_rate" and months > 0
-            contract.recurring_monthly = (
-                float_round(amount / months, precision_digits=2) if billed else 0.0
-            )
+            contract.recurring_monthly = contract._get_recurring_monthly(amount)
+
+    def _get_recurring_monthly(self, amount):
+        """Monthly value of a flat rate billing ``amount`` per period (else 0)."""
+        self.ensure_one()
+        months = self.recurring_interval_number * MONTHS_PER_UNIT.get(
+            self.recurring_interval_type, 1.0
+        )
+        billed = self.billing_method == "flat_rate" and months > 0
+        return float_round(amount / months, precision_digits=2) if billed else 0.0
 
     @api.depends("lot_ids")
     def _compute_lot_count(self):
@@ -458,15 +463,17 @@ class ServiceContract(models.Model):
     def _check_dates(self):
         for contract in self:
             if contract.date_end and contract.date_end < contract.date_start:
-                raise ValidationError(
-                    self.env._(
-                        "Contract %(name)s ends (%(end)s) before it starts "
-                        "(%(start)s): fix the dates.",
-                        name=contract.name,
-                        end=contract.date_end,
-                        start=contract.date_start,
-                    )
-                )
+                raise ValidationError(contract._get_dates_error())
+
+    def _get_dates_error(self):
+        """The message of a contract that ends before it starts."""
+        return self.env._(
+            "Contract %(name)s ends (%(end)s) before it starts (%(start)s): "
+            "fix the dates.",
+            name=self.name,
+            end=self.date_end,
+            start=self.date_start,
+        )
 
     @api.constrains("recurring_interval_number", "recurring_interval_type")
     def _check_interval(self):
@@ -500,20 +507,23 @@ class ServiceContract(models.Model):
     @api.constrains("lot_ids", "partner_id")
     def _check_lot_partner(self):
         for contract in self:
-            customer = contract.partner_id.commercial_partner_id
-            foreign = contract.lot_ids.filtered(
-                lambda lot, customer=customer: lot.service_partner_id != customer
-            )
+            foreign = contract._get_foreign_lots()
             if foreign:
-                raise ValidationError(
-                    self.env._(
-                        "Contract %(name)s can only cover products installed at "
-                        "%(customer)s; these are not: %(lots)s.",
-                        name=contract.name,
-                        customer=customer.display_name,
-                        lots=", ".join(foreign.mapped("display_name")),
-                    )
-                )
+                raise ValidationError(contract._get_foreign_lots_error(foreign))
+
+    def _get_foreign_lots(self):
+        """The covered products installed at another customer."""
+        customer = self.partner_id.commercial_partner_id
+        return self.lot_ids.filtered(lambda lot: lot.service_partner_id != customer)
+
+    def _get_foreign_lots_error(self, foreign):
+        return self.env._(
+            "Contract %(name)s can only cover products installed at "
+            "%(customer)s; these are not: %(lots)s.",
+            name=self.name,
+            customer=self.partner_id.commercial_partner_id.display_name,
+            lots=", ".join(foreign.mapped("display_name")),
+        )
 
     @api.constrains("billing_method", "line_ids", "state")
     def _check_fee_lines(self):
@@ -607,13 +617,14 @@ class ServiceContract(models.Model):
     def _unlink_except_history(self):
         for contract in self:
             if contract.sudo().invoice_ids or contract._has_interventions():
-                raise UserError(
-                    self.env._(
-                        "Contract %(name)s has invoices or interventions: archive "
-                        "it instead of deleting it.",
-                        name=contract.name,
-                    )
-                )
+                raise UserError(contract._get_unlink_history_error())
+
+    def _get_unlink_history_error(self):
+        return self.env._(
+            "Contract %(name)s has invoices or interventions: archive it "
+            "instead of deleting it.",
+            name=self.name,
+        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -624,10 +635,7 @@ class ServiceContract(models.Model):
             self.env,
             "service_management.action_service_intervention",
             [("contract_id", "=", self.id)],
-            {
-                "default_contract_id": self.id,
-                "default_partner_id": self.partner_id.id,
-            },
+            {"default_contract_id": self.id, "default_partner_id": self.partner_id.id},
         )
 
     def action_reprice_fees(self):
@@ -713,18 +721,18 @@ class ServiceContract(models.Model):
         periods: the date is not something a client may choose)."""
         moves = self.env["service.invoicing"]._invoice_contracts(contracts=self)
         if not moves:
-            raise UserError(
-                self.env._(
-                    "Nothing to invoice on %(names)s today: the next invoice is due "
-                    "on %(dates)s.",
-                    names=", ".join(self.mapped("name")),
-                    dates=", ".join(
-                        str(d) for d in self.mapped("next_invoice_date") if d
-                    )
-                    or "-",
-                )
-            )
+            raise UserError(self._get_nothing_due_error())
         return self.env["service.invoice.wizard"]._action_open_invoices(moves)
+
+    def _get_nothing_due_error(self):
+        """The message when none of these contracts is due today."""
+        dates = ", ".join(str(d) for d in self.mapped("next_invoice_date") if d)
+        return self.env._(
+            "Nothing to invoice on %(names)s today: the next invoice is due "
+            "on %(dates)s.",
+            names=", ".join(self.mapped("name")),
+            dates=dates or "-",
+        )
 
     def action_view_lots(self):
         self.ensure_one()
@@ -863,17 +871,21 @@ class ServiceContract(models.Model):
         return values
 
     def _log_change(self, before, after, reason):
-        changes = [
+        body = Markup("%s<ul>%s</ul>%s") % (
+            self.env._("Running contract changed:"),
+            Markup().join(self._get_change_lines(before, after)),
+            self.env._("Reason: %s", reason),
+        )
+        self.message_post(body=body)
+
+    @api.model
+    def _get_change_lines(self, before, after):
+        """The ``<li>`` of each value that changed (``{label: value}``)."""
+        return [
             Markup("<li>%s: %s → %s</li>") % (label, before[label], after[label])
             for label in before
             if before[label] != after[label]
         ]
-        body = Markup("%s<ul>%s</ul>%s") % (
-            self.env._("Running contract changed:"),
-            Markup().join(changes),
-            self.env._("Reason: %s", reason),
-        )
-        self.message_post(body=body)
 
     def _has_interventions(self):
         self.ensure_one()
@@ -1102,15 +1114,15 @@ class ServiceContract(models.Model):
         try:
             return end + relativedelta(months=self.renewal_months)
         except (OverflowError, ValueError) as error:
-            raise UserError(
-                self.env._(
-                    "Contract %(name)s cannot renew by %(months)s months: its "
-                    "end would leave the calendar. Enter a shorter renewal "
-                    "term.",
-                    name=self.name,
-                    months=self.renewal_months,
-                )
-            ) from error
+            raise UserError(self._get_renewal_overflow_error()) from error
+
+    def _get_renewal_overflow_error(self):
+        return self.env._(
+            "Contract %(name)s cannot renew by %(months)s months: its end "
+            "would leave the calendar. Enter a shorter renewal term.",
+            name=self.name,
+            months=self.renewal_months,
+        )
 
     @api.model
     def _indexed_prices(self, prices, index):
@@ -1285,26 +1297,35 @@ class ServiceContract(models.Model):
         """:return: {contract whose renewal failed: reason}"""
         refused = {}
         for contract, plan in plans.items():
-            try:
-                with self.env.cr.savepoint():
-                    self._renew({contract: plan})
-            except (UserError, ValidationError) as error:
-                refused[contract] = error.args[0]
+            error = self._get_renewal_error(contract, plan)
+            if error:
+                refused[contract] = error
         return refused
+
+    def _get_renewal_error(self, contract, plan):
+        """Renew one contract in a savepoint: why it failed, or None."""
+        try:
+            with self.env.cr.savepoint():
+                self._renew({contract: plan})
+        except (UserError, ValidationError) as error:
+            return error.args[0]
+        return None
 
     def _expire(self):
         if not self:
             return
         self._service_trusted().write({"state": "expired"})
-        self._message_log_batch(
-            bodies={
-                contract.id: self.env._(
-                    "Contract expired on %(date)s.",
-                    date=format_date(self.env, contract.date_end),
-                )
-                for contract in self
-            }
-        )
+        self._message_log_batch(bodies=self._get_expiry_notes())
+
+    def _get_expiry_notes(self):
+        """``{contract id: note}`` of these expired contracts."""
+        return {
+            contract.id: self.env._(
+                "Contract expired on %(date)s.",
+                date=format_date(self.env, contract.date_end),
+            )
+            for contract in self
+        }
 
     # ------------------------------------------------------------------
     # Portal

@@ -147,15 +147,16 @@ class ServiceContractAllowanceMixin(models.AbstractModel):
                 and contract.sla_resolution_hours
                 and contract.sla_resolution_hours < contract.sla_response_hours
             ):
-                raise ValidationError(
-                    self.env._(
-                        "Contract %(name)s: the resolution time (%(resolution)s h) "
-                        "cannot be shorter than the response time (%(response)s h).",
-                        name=contract.name,
-                        resolution=f"{contract.sla_resolution_hours:g}",
-                        response=f"{contract.sla_response_hours:g}",
-                    )
-                )
+                raise ValidationError(contract._get_sla_hours_error())
+
+    def _get_sla_hours_error(self):
+        return self.env._(
+            "Contract %(name)s: the resolution time (%(resolution)s h) "
+            "cannot be shorter than the response time (%(response)s h).",
+            name=self.name,
+            resolution=f"{self.sla_resolution_hours:g}",
+            response=f"{self.sla_response_hours:g}",
+        )
 
     # ------------------------------------------------------------------
     # Allowance
@@ -290,12 +291,17 @@ class ServiceContractAllowanceMixin(models.AbstractModel):
         threshold (none set: never)."""
         self.ensure_one()
         threshold = self.company_id.service_allowance_alert_pct / 100.0
+        ratios = self._allowance_ratios(counts)
+        return bool(threshold and ratios and max(ratios) >= threshold)
+
+    def _allowance_ratios(self, counts):
+        """The shares used of the hours and of the visits the contract has."""
         ratios = []
         if self.allowance_hours:
             ratios.append(counts["hours_used"] / (counts["hours_total"] or 1.0))
         if self.allowance_visits:
             ratios.append(counts["visits_used"] / (counts["visits_total"] or 1))
-        return bool(threshold and ratios and max(ratios) >= threshold)
+        return ratios
 
     def _allowance_schedule_alert(self, counts):
         """The to-do of the responsible: propose a new package."""
@@ -345,8 +351,13 @@ class ServiceContractAllowanceMixin(models.AbstractModel):
         ``priority``; 0 when nothing is promised."""
         self.ensure_one()
         if priority == "1":
-            return (
-                self.sla_urgent_response_hours or self.sla_response_hours,
-                self.sla_urgent_resolution_hours or self.sla_resolution_hours,
-            )
+            return self._sla_urgent_hours()
         return self.sla_response_hours, self.sla_resolution_hours
+
+    def _sla_urgent_hours(self):
+        """(response, resolution) hours of an urgent request (default: the
+        usual ones)."""
+        return (
+            self.sla_urgent_response_hours or self.sla_response_hours,
+            self.sla_urgent_resolution_hours or self.sla_resolution_hours,
+        )

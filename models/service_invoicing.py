@@ -229,16 +229,20 @@ class ServiceInvoicing(models.AbstractModel):
     def _report_post_errors(self, failed):
         for move, message in failed.items():
             invoice = move.sudo()
-            # a link to the invoice on the documents' chatter: Markup, with
-            # the sentence and the error escaped
-            body = self.env._(
-                "Invoice %(invoice)s could not be posted and stays in draft: %(error)s",
-                invoice=invoice._get_html_link(),
-                error=message,
-            )
+            body = self._get_post_error_note(invoice, message)
             documents = invoice.service_contract_id or invoice.service_intervention_ids
             for record in [invoice, *documents]:
                 record.message_post(body=body, author_id=self.env.user.partner_id.id)
+
+    @api.model
+    def _get_post_error_note(self, invoice, message):
+        # a link to the invoice on the documents' chatter: Markup, with
+        # the sentence and the error escaped
+        return self.env._(
+            "Invoice %(invoice)s could not be posted and stays in draft: %(error)s",
+            invoice=invoice._get_html_link(),
+            error=message,
+        )
 
     @api.model
     def _invoice_warnings(self, moves):
@@ -351,10 +355,17 @@ class ServiceInvoicing(models.AbstractModel):
                 ("next_invoice_date", "<=", date),
             ]
         )
-        if contracts:
-            domain &= Domain("id", "in", contracts.ids)
+        return self._scope_domain(domain, contracts, partners)
+
+    @api.model
+    def _scope_domain(self, domain, records, partners, path=None):
+        """``domain`` limited to ``records`` and the customers ``partners``
+        (with their contacts), through the field ``path`` (None: records)."""
+        if records:
+            domain &= Domain(path or "id", "in", records.ids)
         if partners:
-            domain &= Domain("partner_id", "child_of", partners.ids)
+            partner_path = f"{path}.partner_id" if path else "partner_id"
+            domain &= Domain(partner_path, "child_of", partners.ids)
         return domain
 
     @api.model
@@ -408,13 +419,14 @@ class ServiceInvoicing(models.AbstractModel):
         """The untaxed amount the invoice of ``period`` would bill."""
         currency = contract.currency_id
         return sum(
-            currency.round(
-                line.quantity
-                * line._get_period_price_unit(period)
-                * (1 - line.discount / 100.0)
-            )
+            self._fee_line_amount(currency, line, line._get_period_price_unit(period))
             for line in contract.line_ids
         )
+
+    @api.model
+    def _fee_line_amount(self, currency, line, price_unit):
+        """The untaxed amount of a fee line at ``price_unit``, rounded."""
+        return currency.round(line.quantity * price_unit * (1 - line.discount / 100.0))
 
     @api.model
     def _format_period(self, period, env=None):
@@ -542,19 +554,21 @@ class ServiceInvoicing(models.AbstractModel):
     def _invoiced_after_close(self, contracts):
         """The invoices of closed ``contracts`` whose period ends after the
         contract."""
-        return (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("service_contract_id", "in", contracts.ids),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "!=", "cancel"),
-                    ("service_period_end", "!=", False),
-                ]
-            )
-            .filtered(lambda m: m.service_period_end > m.service_contract_id.date_end)
+        Move = self.env["account.move"].sudo()
+        invoices = Move.search(self._get_period_invoices_domain(contracts))
+        return invoices.filtered(
+            lambda m: m.service_period_end > m.service_contract_id.date_end
         )
+
+    @api.model
+    def _get_period_invoices_domain(self, contracts):
+        """The valid customer invoices of periods of ``contracts``."""
+        return [
+            ("service_contract_id", "in", contracts.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "!=", "cancel"),
+            ("service_period_end", "!=", False),
+        ]
 
     @api.model
     def _invoice_contracts(
@@ -664,7 +678,11 @@ class ServiceInvoicing(models.AbstractModel):
             "next_invoice_date": False,
             "invoiced_until": contract.invoiced_until,
         }
-        plan["notes"][contract] = self.env._(
+        plan["notes"][contract] = self._get_without_fees_note()
+
+    @api.model
+    def _get_without_fees_note(self):
+        return self.env._(
             "Contract without fee lines: nothing to invoice, automatic "
             "invoicing stops. Set the next invoice date again after "
             "adding fee lines."
@@ -758,11 +776,7 @@ class ServiceInvoicing(models.AbstractModel):
                 ("date", "<=", date),
             ]
         )
-        if interventions:
-            domain &= Domain("intervention_id", "in", interventions.ids)
-        if partners:
-            domain &= Domain("intervention_id.partner_id", "child_of", partners.ids)
-        return domain
+        return self._scope_domain(domain, interventions, partners, "intervention_id")
 
     @api.model
     def _work_invoice_group(self, line, memo=None):
@@ -916,16 +930,24 @@ class ServiceInvoicing(models.AbstractModel):
     def _work_invoice_values(self, lines, memo):
         """[(intervention, invoice values)]: one invoice per group of
         ``lines`` (see ``_work_invoice_group``)."""
+        return [
+            self._get_work_invoice(group)
+            for group in self._get_work_invoice_groups(lines, memo)
+        ]
+
+    @api.model
+    def _get_work_invoice_groups(self, lines, memo):
+        """The work lines of each invoice (see ``_work_invoice_group``)."""
         groups = defaultdict(self.env["service.intervention.line"].browse)
         for line in lines:
             groups[self._work_invoice_group(line, memo)] |= line
-        return [
-            (
-                group.intervention_id[:1],
-                group.intervention_id._prepare_invoice_values(group),
-            )
-            for group in groups.values()
-        ]
+        return groups.values()
+
+    @api.model
+    def _get_work_invoice(self, group):
+        """(intervention, invoice values) of a group of work lines."""
+        interventions = group.intervention_id
+        return interventions[:1], interventions._prepare_invoice_values(group)
 
     # ------------------------------------------------------------------
     # Scheduled actions and preview

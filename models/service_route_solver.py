@@ -136,10 +136,14 @@ def _cost_tables(places, matrix):
     minutes = {}
     for i, a in enumerate(places):
         for j, b in enumerate(places):
-            km, mins = _place_cost(matrix, a, b)
-            metres[i, j] = int(round(km * 1000))
-            minutes[i, j] = int(round(mins))
+            metres[i, j], minutes[i, j] = _node_cost(matrix, a, b)
     return metres, minutes
+
+
+def _node_cost(matrix, a, b):
+    """Integer (metres, minutes) from place ``a`` to place ``b``."""
+    km, mins = _place_cost(matrix, a, b)
+    return int(round(km * 1000)), int(round(mins))
 
 
 def _add_costs(routing, manager, tables, service):
@@ -183,16 +187,21 @@ def _search_parameters(time_limit):
 
 def _read_routes(routing, manager, time, solution, n_vehicles):
     """The route of each vehicle in a solution."""
-    routes = []
-    for v in range(n_vehicles):
-        route = Route(v)
-        index = solution.Value(routing.NextVar(routing.Start(v)))
-        while not routing.IsEnd(index):
-            j = manager.IndexToNode(index) - 2 * n_vehicles
-            route.visits.append((j, solution.Min(time.CumulVar(index))))
-            index = solution.Value(routing.NextVar(index))
-        routes.append(route)
-    return routes
+    return [
+        _read_route(routing, manager, time, solution, v, n_vehicles)
+        for v in range(n_vehicles)
+    ]
+
+
+def _read_route(routing, manager, time, solution, v, n_vehicles):
+    """The route of the ``v``-th vehicle in a solution."""
+    route = Route(v)
+    index = solution.Value(routing.NextVar(routing.Start(v)))
+    while not routing.IsEnd(index):
+        j = manager.IndexToNode(index) - 2 * n_vehicles
+        route.visits.append((j, solution.Min(time.CumulVar(index))))
+        index = solution.Value(routing.NextVar(index))
+    return route
 
 
 def _constrain_vehicles(routing, time, vehicles, jobs, service_of_index):
@@ -229,13 +238,18 @@ def _constrain_jobs(routing, manager, time, vehicles, jobs, allow_reassign):
     for j, job in enumerate(jobs):
         index = manager.NodeToIndex(2 * len(vehicles) + j)
         allowed = candidates(vehicles, job, allow_reassign)
-        if job.fixed:
-            routing.VehicleVar(index).SetValues(allowed)
-            _constrain_fixed_job(time, index, job)
-        else:
-            routing.VehicleVar(index).SetValues([-1] + allowed)
-            _constrain_movable_job(time.CumulVar(index), vehicles, job, allowed)
-            routing.AddDisjunction([index], DROP_PENALTY)
+        _constrain_job(routing, time, index, job, vehicles, allowed)
+
+
+def _constrain_job(routing, time, index, job, vehicles, allowed):
+    """Who may do a job and when it may start (a movable one may be dropped)."""
+    if job.fixed:
+        routing.VehicleVar(index).SetValues(allowed)
+        _constrain_fixed_job(time, index, job)
+    else:
+        routing.VehicleVar(index).SetValues([-1] + allowed)
+        _constrain_movable_job(time.CumulVar(index), vehicles, job, allowed)
+        routing.AddDisjunction([index], DROP_PENALTY)
 
 
 def _constrain_fixed_job(time, index, job):
@@ -270,15 +284,21 @@ def subtract(intervals, holes):
     result = []
     for a, b in intervals:
         pieces = [(a, b)]
-        for c, d in holes:
-            pieces = [
-                piece
-                for x, y in pieces
-                for piece in ((x, min(y, c)), (max(x, d), y))
-                if piece[1] > piece[0]
-            ]
+        for hole in holes:
+            pieces = _cut(pieces, hole)
         result += pieces
     return result
+
+
+def _cut(pieces, hole):
+    """``pieces`` (from, to) minus one ``hole`` (from, to)."""
+    c, d = hole
+    return [
+        piece
+        for x, y in pieces
+        for piece in ((x, min(y, c)), (max(x, d), y))
+        if piece[1] > piece[0]
+    ]
 
 
 def _home_margin(fixed):
@@ -290,7 +310,12 @@ def _job_bounds(vehicles, job, allowed):
     """Earliest and latest start of a movable job on any of its technicians."""
     low, last = _free_span(vehicles, allowed)
     high = last - job.duration if last is not None else -1
-    earliest, latest = job.window
+    return _narrow(low, high, job.window)
+
+
+def _narrow(low, high, window):
+    """(low, high) narrowed to ``window`` (earliest, latest; None: open)."""
+    earliest, latest = window
     if earliest is not None:
         low = max(low, earliest)
     if latest is not None:
@@ -345,12 +370,16 @@ def _rounded_start(vehicle, job, start, arrival, step):
         new = max(start, job.start)
         return None if arrival is not None and arrival > new else new
     new = _ceil(max(start, arrival or 0), step)
+    return new if _fits(vehicle, job, new) else None
+
+
+def _fits(vehicle, job, start):
+    """A movable job may start at ``start``: not after its window, in the
+    free time."""
     latest = job.window[1]
-    if (latest is not None and new > latest) or not _inside(
-        vehicle.free, new, new + job.duration
-    ):
-        return None
-    return new
+    if latest is not None and start > latest:
+        return False
+    return _inside(vehicle.free, start, start + job.duration)
 
 
 def _ceil(value, step):
@@ -378,14 +407,19 @@ def violations(vehicle, jobs, matrix, visits):
 def _visit_problems(vehicle, job, start):
     """What a movable job's start breaks: its window, the working time."""
     problems = []
-    earliest, latest = job.window
-    if (earliest is not None and start < earliest) or (
-        latest is not None and start > latest
-    ):
+    if not _in_window(job.window, start):
         problems.append((job.key, "window"))
     if not _inside(vehicle.free, start, start + job.duration):
         problems.append((job.key, "working time"))
     return problems
+
+
+def _in_window(window, start):
+    """``start`` is in ``window`` (earliest, latest; None: open)."""
+    earliest, latest = window
+    return (earliest is None or start >= earliest) and (
+        latest is None or start <= latest
+    )
 
 
 def _drive(matrix, a, b):

@@ -46,6 +46,11 @@ ROUTE_JOB_FIELDS = [
     "route_leg_km",
     "route_leg_minutes",
 ]
+# the times of a stop on the map
+MAP_TIME_FIELDS = ("scheduled_start", "scheduled_end", "window_start", "window_end")
+# what the route of a day flushes first (a moved job's end is recomputed
+# before its start is flushed)
+ROUTE_FLUSH_FIELDS = ["technician_id", "scheduled_start", "scheduled_end", "state"]
 # what the map shows of the jobs, their sites and technicians
 MAP_JOB_FIELDS = [
     "name",
@@ -145,17 +150,22 @@ class ServiceRouteStop(models.AbstractModel):
     @api.constrains("window_start", "window_end")
     def _check_window(self):
         for job in self:
-            if (
-                job.window_start
-                and job.window_end
-                and job.window_end < job.window_start
-            ):
+            if job._is_window_reversed():
                 raise ValidationError(
                     self.env._(
                         "%(job)s: the appointment window ends before it starts.",
                         job=job.display_name,
                     )
                 )
+
+    def _is_window_reversed(self):
+        """The appointment window ends before it starts."""
+        self.ensure_one()
+        return bool(
+            self.window_start
+            and self.window_end
+            and self.window_end < self.window_start
+        )
 
     # ------------------------------------------------------------------
     # CRUD: the route of the days a change touches follows it
@@ -180,14 +190,18 @@ class ServiceRouteStop(models.AbstractModel):
     def _route_refresh_later(self, day_keys):
         """Refresh the routes of these days once, before the transaction
         commits (whatever the number of writes that touched them)."""
-        if not day_keys:
-            return
+        if day_keys:
+            self._get_route_refresh_keys().update(day_keys)
+
+    def _get_route_refresh_keys(self):
+        """The days to refresh before the commit (the first call of the
+        transaction registers the refresh)."""
         data = self.env.cr.precommit.data
         if data.get("service.route.refresh") is None:
             data["service.route.refresh"] = set()
             Intervention = self.env["service.intervention"].sudo()
             self.env.cr.precommit.add(Intervention._route_refresh_pending)
-        data["service.route.refresh"].update(day_keys)
+        return data["service.route.refresh"]
 
     @api.model
     def _route_refresh_pending(self):
@@ -241,14 +255,19 @@ class ServiceRouteStop(models.AbstractModel):
     def _route_places(self, employees):
         """{employee id: (start partner, end partner)} (read as superuser:
         the places are HR data, the dispatcher has no HR rights)."""
-        result = {}
-        for employee in employees.sudo():
-            company_partner = (employee.company_id or self.env.company).partner_id
-            result[employee.id] = (
-                employee.service_route_start_partner_id or company_partner,
-                employee.service_route_end_partner_id or company_partner,
-            )
-        return result
+        return {
+            employee.id: self._get_route_employee_places(employee)
+            for employee in employees.sudo()
+        }
+
+    @api.model
+    def _get_route_employee_places(self, employee):
+        """(start, end) partners of an employee's days (default: the company)."""
+        company_partner = (employee.company_id or self.env.company).partner_id
+        return (
+            employee.service_route_start_partner_id or company_partner,
+            employee.service_route_end_partner_id or company_partner,
+        )
 
     def _route_site(self):
         self.ensure_one()
@@ -296,12 +315,15 @@ class ServiceRouteStop(models.AbstractModel):
         technician's day, or of the whole day when jobs may move."""
         groups = self._get_route_place_groups(vehicles, jobs, allow_reassign)
         return [
-            (a, b)
+            pair
             for places in groups.values()
-            for a in places
-            for b in places
-            if a and b
+            for pair in self._route_group_pairs(places)
         ]
+
+    @api.model
+    def _route_group_pairs(self, places):
+        """Every leg between two places of a group (None: no place)."""
+        return [(a, b) for a in places for b in places if a and b]
 
     @api.model
     def _get_route_place_groups(self, vehicles, jobs, allow_reassign):
@@ -318,13 +340,14 @@ class ServiceRouteStop(models.AbstractModel):
         """Jobs on the routes of a local day (of these technicians, default
         all)."""
         start, stop = self._route_day_bounds(day)
-        domain = Domain(
-            [
-                ("scheduled_start", ">=", start),
-                ("scheduled_start", "<", stop),
-                ("state", "in", ROUTE_STATES),
-            ]
-        )
+        return Domain(
+            [("scheduled_start", ">=", start), ("scheduled_start", "<", stop)]
+        ) & self._get_route_planned_domain(technician_ids)
+
+    @api.model
+    def _get_route_planned_domain(self, technician_ids=None):
+        """Jobs in a route state of these technicians (default: of any)."""
+        domain = Domain("state", "in", ROUTE_STATES)
         if technician_ids:
             return domain & Domain("technician_id", "in", list(technician_ids))
         return domain & Domain("technician_id", "!=", False)
@@ -346,17 +369,17 @@ class ServiceRouteStop(models.AbstractModel):
         ``{(technician id, date): jobs in time order}``."""
         if not day_keys:
             return {}
-        Intervention = self.env["service.intervention"].sudo()
-        # a moved job's end is recomputed before its start is flushed
-        Intervention.flush_model(
-            ["technician_id", "scheduled_start", "scheduled_end", "state"]
-        )
-        jobs = Intervention.search_fetch(
-            self._get_route_days_domain(day_keys),
-            ROUTE_JOB_FIELDS,
-            order="scheduled_start, id",
-        )
+        jobs = self._search_route_jobs(self._get_route_days_domain(day_keys))
         return self._get_route_jobs_of_days(jobs, day_keys)
+
+    @api.model
+    def _search_route_jobs(self, domain):
+        """The jobs of ``domain`` as superuser, in time order."""
+        Intervention = self.env["service.intervention"].sudo()
+        Intervention.flush_model(ROUTE_FLUSH_FIELDS)
+        return Intervention.search_fetch(
+            domain, ROUTE_JOB_FIELDS, order="scheduled_start, id"
+        )
 
     @api.model
     def _get_route_jobs_of_days(self, jobs, day_keys):
@@ -381,14 +404,22 @@ class ServiceRouteStop(models.AbstractModel):
     def _get_route_matrix(self, days, fetch=True):
         """Legs of the routes of these jobs' days, ``days`` their (start,
         stops, end) points: see ``service.route.leg._matrix``."""
-        pairs = [
+        return self.env["service.route.leg"]._matrix(
+            [],
+            self.company_id[:1] or self.env.company,
+            pairs=self._get_route_days_pairs(days),
+            fetch=fetch,
+        )
+
+    @api.model
+    def _get_route_days_pairs(self, days):
+        """The legs of these days' routes, ``days`` their (start, stops,
+        end) points."""
+        return [
             pair
             for start, stops, end in days
             for pair in self._route_pairs(start, stops, end)
         ]
-        return self.env["service.route.leg"]._matrix(
-            [], self.company_id[:1] or self.env.company, pairs=pairs, fetch=fetch
-        )
 
     @api.model
     def _get_route_totals(self, legs, home):
@@ -412,14 +443,19 @@ class ServiceRouteStop(models.AbstractModel):
         day_keys = {key for key in day_keys if key[0] and key[1]}
         if not day_keys:
             return ({}, {}) if with_totals else {}
-        jobs_of = self._route_day_jobs(day_keys)
+        result, totals = self._get_route_days_values(self._route_day_jobs(day_keys))
+        return (result, totals) if with_totals else result
+
+    @api.model
+    def _get_route_days_values(self, jobs_of):
+        """Rank and leg of the jobs of these days (``{(technician id, date):
+        jobs}``), and each day's totals."""
         points = self._get_route_day_points(jobs_of)
         # no request to a routing server here (it runs before each commit):
         # the legs it gave for the map or the optimisation are cached
         jobs = self.env["service.intervention"].sudo().concat(*jobs_of.values())
         matrix = jobs._get_route_matrix(points.values(), fetch=False)
-        result, totals = self._get_route_day_values(jobs_of, points, matrix)
-        return (result, totals) if with_totals else result
+        return self._get_route_day_values(jobs_of, points, matrix)
 
     @api.model
     def _get_route_day_points(self, jobs_of):
@@ -495,12 +531,16 @@ class ServiceRouteStop(models.AbstractModel):
         the travel product is sold by the hour, else one trip."""
         self.ensure_one()
         hour = self.env.ref("uom.product_uom_hour")
-        if self.company_id.service_mileage_source != "route" or not (
-            uom and uom._has_common_reference(hour)
-        ):
-            return 1.0
-        leg = self._route_leg()
+        leg = self._is_route_travel_timed(uom, hour) and self._route_leg()
         return hour._compute_quantity(leg[1] / 60.0, uom, round=False) if leg else 1.0
+
+    def _is_route_travel_timed(self, uom, hour):
+        """Travel is charged by driving time: the company takes mileage from
+        the route and ``uom`` is a time unit (of ``hour``'s category)."""
+        self.ensure_one()
+        return self.company_id.service_mileage_source == "route" and bool(
+            uom and uom._has_common_reference(hour)
+        )
 
     def _route_mileage_km(self):
         """The kilometres proposed on a mileage line of this job: its leg of
@@ -565,18 +605,22 @@ class ServiceRouteStop(models.AbstractModel):
         return jobs.sudo(), late_ids
 
     def _get_route_map_places(self):
-        """``{employee id: (start partner, end partner)}`` of these jobs'
-        technicians, read with the jobs' sites in a few queries."""
+        """``{employee id: (start, end) partners}``, read with the sites."""
         sites = (self.partner_shipping_id | self.partner_id).sudo()
         sites.fetch(MAP_SITE_FIELDS)
         employees = self.technician_id.sudo()
         employees.fetch(MAP_EMPLOYEE_FIELDS)
         places = self._route_places(employees)
+        self._fetch_route_map_partners(places, sites)
+        return places
+
+    @api.model
+    def _fetch_route_map_partners(self, places, sites):
+        """Read the start and end partners and the sites' customers."""
         partners = self.env["res.partner"].sudo()
         partners = partners.concat(*(p for pair in places.values() for p in pair))
         partners.fetch(["name", "partner_latitude", "partner_longitude"])
         sites.commercial_partner_id.fetch(["name"])
-        return places
 
     def _get_route_map_missing(self):
         """The jobs of the map whose site has no place."""
@@ -634,15 +678,7 @@ class ServiceRouteStop(models.AbstractModel):
 
     def _get_route_map_times(self):
         self.ensure_one()
-        return {
-            name: fields.Datetime.to_string(self[name])
-            for name in (
-                "scheduled_start",
-                "scheduled_end",
-                "window_start",
-                "window_end",
-            )
-        }
+        return {name: fields.Datetime.to_string(self[name]) for name in MAP_TIME_FIELDS}
 
     def _is_route_late(self):
         """The job is planned after its appointment window."""
@@ -1134,18 +1170,20 @@ class ServiceRouteStop(models.AbstractModel):
 
     def action_service_route_optimize(self):
         """Open Optimise Route for the day (and technicians) of these jobs,
-        else for the day in the context (``service_route_date``, the board's)
-        or today, all technicians."""
+        else for the board's day or today, all technicians."""
         self._route_check_dispatcher()
-        jobs = self.filtered("scheduled_start")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "service_management.action_service_route_optimize"
         )
-        action["context"] = {
-            "default_date": fields.Date.to_string(jobs._get_route_action_day()),
-            "default_employee_ids": [Command.set(jobs.technician_id.ids)],
-        }
+        action["context"] = self.filtered("scheduled_start")._get_route_action_context()
         return action
+
+    def _get_route_action_context(self):
+        """Optimise Route's defaults: the day and technicians of these jobs."""
+        return {
+            "default_date": fields.Date.to_string(self._get_route_action_day()),
+            "default_employee_ids": [Command.set(self.technician_id.ids)],
+        }
 
     def _get_route_action_day(self):
         """The first day of these jobs, else the board's day (context

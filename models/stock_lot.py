@@ -156,15 +156,19 @@ class StockLot(models.Model):
             lot.service_contract_count = len(lot.service_contract_ids)
 
     def _compute_service_intervention_count(self):
-        counts = dict(
+        counts = self._get_service_intervention_counts()
+        for lot in self:
+            lot.service_intervention_count = counts.get(lot, 0)
+
+    def _get_service_intervention_counts(self):
+        """{serial: number of interventions on it} (one query)."""
+        return dict(
             self.env["service.intervention.object"]._read_group(
                 [("lot_id", "in", self.ids)],
                 ["lot_id"],
                 ["intervention_id:count_distinct"],
             )
         )
-        for lot in self:
-            lot.service_intervention_count = counts.get(lot, 0)
 
     def get_formview_id(self, access_uid=None):
         """Users outside inventory open serials in the installed-base form:
@@ -185,14 +189,15 @@ class StockLot(models.Model):
         today = fields.Date.context_today(self)
         for lot in self:
             if lot.service_installed_on and lot.service_installed_on > today:
-                raise ValidationError(
-                    self.env._(
-                        "Serial %(lot)s: the installation date %(date)s is in the "
-                        "future. Enter the day it was actually installed.",
-                        lot=lot.name,
-                        date=lot.service_installed_on,
-                    )
-                )
+                raise ValidationError(lot._get_service_installed_on_error())
+
+    def _get_service_installed_on_error(self):
+        return self.env._(
+            "Serial %(lot)s: the installation date %(date)s is in the "
+            "future. Enter the day it was actually installed.",
+            lot=self.name,
+            date=self.service_installed_on,
+        )
 
     @api.constrains("service_partner_id", "company_id")
     def _check_service_partner_company(self):
@@ -245,15 +250,17 @@ class StockLot(models.Model):
             self.env,
             "service_management.action_service_intervention",
             [("object_ids.lot_id", "=", self.id)],
-            {
-                "default_partner_id": self.service_partner_id.id,
-                "default_object_ids": [
-                    Command.create(
-                        {"lot_id": self.id, "product_id": self.product_id.id}
-                    )
-                ],
-            },
+            self._get_service_intervention_defaults(),
         )
+
+    def _get_service_intervention_defaults(self):
+        """A new intervention from the serial: its customer, on it."""
+        return {
+            "default_partner_id": self.service_partner_id.id,
+            "default_object_ids": [
+                Command.create({"lot_id": self.id, "product_id": self.product_id.id})
+            ],
+        }
 
     def action_view_service_contracts(self):
         self.ensure_one()
@@ -305,6 +312,11 @@ class StockLot(models.Model):
             or not line.product_id.service_installed_base
         ):
             return None
+        return self._service_event_direction(line)
+
+    @api.model
+    def _service_event_direction(self, line):
+        """ "delivery" into a customer location, "return" out of one, else None."""
         to_customer = line.location_dest_usage == "customer"
         from_customer = line.location_usage == "customer"
         if to_customer and not from_customer:
@@ -491,14 +503,18 @@ class StockLot(models.Model):
         longest reminder delay of the companies."""
         companies = self.env["res.company"].search([("active", "=", True)], limit=1000)
         longest = max(companies.mapped("service_warranty_reminder_days") or [0])
-        return self.search(
-            [
-                ("service_state", "=", "installed"),
-                ("service_warranty_reminded", "=", False),
-                ("warranty_end_date", ">=", today),
-                ("warranty_end_date", "<=", today + timedelta(days=longest)),
-            ]
-        )
+        return self.search(self._get_service_warranty_ending_domain(today, longest))
+
+    @api.model
+    def _get_service_warranty_ending_domain(self, today, days):
+        """Installed serials not yet reminded whose warranty ends within
+        ``days`` from ``today``."""
+        return [
+            ("service_state", "=", "installed"),
+            ("service_warranty_reminded", "=", False),
+            ("warranty_end_date", ">=", today),
+            ("warranty_end_date", "<=", today + timedelta(days=days)),
+        ]
 
     def _service_schedule_warranty_reminder(self, company):
         """The to-do of the customer's salesperson (else the product's

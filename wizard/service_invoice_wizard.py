@@ -43,14 +43,14 @@ class ServiceInvoiceWizard(models.TransientModel):
         limit = fields.Date.context_today(self) + relativedelta(years=1)
         for wizard in self:
             if wizard.date > limit:
-                raise ValidationError(
-                    self.env._(
-                        "Invoice up to %(date)s is too far ahead: choose a date "
-                        "before %(limit)s.",
-                        date=format_date(self.env, wizard.date),
-                        limit=format_date(self.env, limit),
-                    )
-                )
+                raise ValidationError(wizard._get_date_error(limit))
+
+    def _get_date_error(self, limit):
+        return self.env._(
+            "Invoice up to %(date)s is too far ahead: choose a date before %(limit)s.",
+            date=format_date(self.env, self.date),
+            limit=format_date(self.env, limit),
+        )
 
     @api.depends("line_ids.warnings")
     def _compute_warning_count(self):
