@@ -18,6 +18,7 @@ import {
     formatKm,
     formatMinutes,
     formatSpan,
+    formatWindow,
     hasCoordinates,
     technicianColor,
 } from "./service_route_links";
@@ -170,9 +171,7 @@ export class ServiceDayRoutes extends Component {
     }
 
     windowSpan(stop) {
-        return stop.window_start || stop.window_end
-            ? formatSpan(stop.window_start, stop.window_end)
-            : "";
+        return formatWindow(stop);
     }
 
     stopWarning(stop) {

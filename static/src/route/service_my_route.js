@@ -15,6 +15,7 @@ import {
     formatKm,
     formatMinutes,
     formatSpan,
+    formatWindow,
     hasCoordinates,
     navigateUrl,
     routeUrl,
@@ -129,9 +130,7 @@ export class ServiceMyRoute extends Component {
     }
 
     windowSpan(stop) {
-        return stop.window_start || stop.window_end
-            ? formatSpan(stop.window_start, stop.window_end)
-            : "";
+        return formatWindow(stop);
     }
 
     formatKm(km) {

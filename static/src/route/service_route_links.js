@@ -118,6 +118,13 @@ export function formatSpan(start, end) {
     return from && to ? `${from}–${to}` : from || to;
 }
 
+/** A stop's appointment window ("09:00–11:00"), empty when it has none. */
+export function formatWindow(stop) {
+    return stop.window_start || stop.window_end
+        ? formatSpan(stop.window_start, stop.window_end)
+        : "";
+}
+
 /** "7.2 km" (the user's decimal separator: "7,2 km" in Italian). */
 export function formatKm(km) {
     return `${formatFloat(km || 0, { digits: [16, 1] })} km`;
