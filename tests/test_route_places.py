@@ -113,6 +113,29 @@ class TestRouteGeocoding(RouteCommon):
         ):
             self.unplaced[1:].action_service_geocode()
 
+    def test_officer_locates_customers_from_the_action_menu(self):
+        action = self.env.ref("service_management.action_service_partner_geocode")
+
+        def menu(user):
+            Actions = self.env["ir.actions.actions"].with_user(user)
+            bindings = Actions.get_bindings("res.partner").get("action", [])
+            return [binding["id"] for binding in bindings]
+
+        self.assertIn(action.id, menu(self.user_officer))
+        self.assertNotIn(action.id, menu(self.user_technician))
+        officer_action = action.with_user(self.user_officer).with_context(
+            active_model="res.partner", active_ids=self.unplaced[:1].ids
+        )
+        with (
+            patch(
+                NOMINATIM, side_effect=[response(200, [{"lat": "44.5", "lon": "11.3"}])]
+            ),
+            patch.object(partner_module.time, "sleep"),
+        ):
+            result = officer_action.run()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertAlmostEqual(self.unplaced[0].partner_latitude, 44.5)
+
     def test_scheduled_action_places_the_sites_of_the_next_jobs(self):
         tomorrow = fields.Datetime.now() + timedelta(days=1)
         for partner in self.unplaced:
